@@ -1,0 +1,18 @@
+"""The JSON API for machines, under /api/v1."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from catalog.api import errors
+from catalog.api.blueprint import api_v1
+from catalog.extensions import csrf
+
+
+def init_app(app: Flask) -> None:
+    # Import the views so their routes attach to the blueprint.
+    from catalog.api import agencies, datasets, openapi  # noqa: F401
+
+    csrf.exempt(api_v1)  # bearer tokens, not cookies, authorise API writes
+    app.register_blueprint(api_v1)
+    errors.init_app(app)

@@ -1,0 +1,165 @@
+"""/api/v1/datasets: list, read, register and edit datasets."""
+
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+
+from catalog.api.auth import api_user, require_token_user
+from catalog.api.blueprint import api_v1
+from catalog.api.params import page_params
+from catalog.db import db
+from catalog.errors import InvalidInput, ServiceError
+
+from catalog.schemas.present import present_dataset
+from catalog.services import datasets as dataset_service
+
+
+@api_v1.get("/datasets")
+def list_datasets():  # noqa: ANN201
+    """List datasets.
+    ---
+    get:
+      summary: Search and list datasets
+      parameters:
+        - {in: query, name: q, schema: {type: string}}
+        - {in: query, name: agency, schema: {type: string}}
+        - {in: query, name: access_level, schema: {type: string}}
+        - {in: query, name: include_withdrawn, schema: {type: boolean}}
+        - {in: query, name: page, schema: {type: integer, minimum: 1}}
+        - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
+      responses:
+        200:
+          description: A page of datasets with facet counts
+          content:
+            application/json:
+              schema: DatasetPage
+        400:
+          description: Bad query parameters
+          content: {application/json: {schema: Errors}}
+    """
+    page, per_page = page_params()
+    viewer = api_user()
+    total, rows = dataset_service.list_datasets(
+        db.session,
+        agency_code=request.args.get("agency") or None,
+        access_level=request.args.get("access_level") or None,
+        include_withdrawn=request.args.get("include_withdrawn") in ("1", "true"),
+        page=page,
+        per_page=per_page,
+    )
+    return jsonify(
+        total=total,
+        page=page,
+        per_page=per_page,
+        items=[present_dataset(dataset, viewer) for dataset in rows],
+        facets={},
+    )
+
+
+@api_v1.get("/datasets/<dataset_id>")
+def get_dataset(dataset_id: str):  # noqa: ANN201
+    """Read one dataset.
+    ---
+    get:
+      summary: One dataset, withdrawn ones included
+      parameters:
+        - {in: path, name: dataset_id, required: true, schema: {type: string}}
+      responses:
+        200:
+          description: The dataset
+          content: {application/json: {schema: DatasetOutput}}
+        404:
+          description: No such dataset
+          content: {application/json: {schema: Errors}}
+    """
+    dataset = dataset_service.get_dataset(db.session, dataset_id)
+    return jsonify(present_dataset(dataset, api_user()))
+
+
+@api_v1.post("/datasets")
+def create_dataset():  # noqa: ANN201
+    """Register a dataset.
+    ---
+    post:
+      summary: Register a dataset for an agency you steward
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: DatasetInput}}
+      responses:
+        201:
+          description: Created
+          content: {application/json: {schema: DatasetOutput}}
+        400: {description: Not JSON, content: {application/json: {schema: Errors}}}
+        401: {description: No or bad token, content: {application/json: {schema: Errors}}}
+        403: {description: Not a steward of that agency, content: {application/json: {schema: Errors}}}
+        409: {description: Identifier taken, content: {application/json: {schema: Errors}}}
+        422: {description: Invalid fields, content: {application/json: {schema: Errors}}}
+    """
+    actor = require_token_user()
+    payload = _json_body()
+    dataset = dataset_service.create_dataset(db.session, payload, actor)
+    db.session.commit()
+    response = jsonify(present_dataset(dataset, actor))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api_v1.get_dataset", dataset_id=dataset.id)
+    return response
+
+
+@api_v1.patch("/datasets/<dataset_id>")
+def update_dataset(dataset_id: str):  # noqa: ANN201
+    """Change a dataset.
+    ---
+    patch:
+      summary: Change some fields; send the version you read to detect concurrent edits
+      description: >
+        Send `version` (or an `If-Match` header) with the version you read: a stale version is
+        refused with 409. `status` set to `withdrawn` withdraws the dataset, `active` restores it.
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: path, name: dataset_id, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: DatasetPatch}}
+      responses:
+        200:
+          description: The changed dataset
+          content: {application/json: {schema: DatasetOutput}}
+        400: {description: Not JSON, content: {application/json: {schema: Errors}}}
+        401: {description: No or bad token, content: {application/json: {schema: Errors}}}
+        403: {description: Not a steward of that agency, content: {application/json: {schema: Errors}}}
+        404: {description: No such dataset, content: {application/json: {schema: Errors}}}
+        409: {description: Stale version, content: {application/json: {schema: Errors}}}
+        422: {description: Invalid fields, content: {application/json: {schema: Errors}}}
+    """
+    actor = require_token_user()
+    payload = _json_body()
+    dataset = dataset_service.update_dataset(
+        db.session, dataset_id, payload, actor, expected_version=_expected_version(payload)
+    )
+    db.session.commit()
+    return jsonify(present_dataset(dataset, actor))
+
+
+def _json_body() -> dict:
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ServiceError(
+            "The body must be JSON.",
+            {"_body": ["Send a JSON object with Content-Type: application/json."]},
+        )
+    if not isinstance(payload, dict):
+        raise InvalidInput({"_schema": ["Expected a JSON object."]})
+    return payload
+
+
+def _expected_version(payload: dict) -> int | None:
+    raw = payload.get("version", request.headers.get("If-Match"))
+    if raw is None:
+        return None
+    try:
+        return int(str(raw).strip('"'))
+    except ValueError:
+        raise InvalidInput({"version": ["Must be a whole number."]}) from None
+
+

@@ -1,0 +1,71 @@
+"""/api/v1/openapi.json, generated from the marshmallow schemas and the views' docstrings."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec_webframeworks.flask import FlaskPlugin
+from flask import current_app, jsonify
+from marshmallow import Schema, fields
+
+from catalog.api.blueprint import api_v1
+from catalog.schemas.dataset import DatasetInputSchema, DatasetOutputSchema
+
+
+class ErrorsSchema(Schema):
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+
+
+class FacetValueSchema(Schema):
+    value = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class DatasetPageSchema(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    items = fields.List(fields.Nested(DatasetOutputSchema), required=True)
+    facets = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)), required=True
+    )
+
+
+class AgencyOutputSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+SCHEMAS = {
+    "Errors": ErrorsSchema,
+    "DatasetInput": DatasetInputSchema,
+    "DatasetPatch": DatasetInputSchema(partial=True),
+    "DatasetOutput": DatasetOutputSchema,
+    "DatasetPage": DatasetPageSchema,
+    "AgencyOutput": AgencyOutputSchema,
+}
+
+
+def build_spec() -> dict:
+    """The OpenAPI 3 document for every /api/v1 view that documents itself."""
+    spec = APISpec(
+        title="Connecticut State Data Catalog API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[FlaskPlugin(), MarshmallowPlugin()],
+        servers=[{"url": "/"}],
+    )
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for name, schema in SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    for rule in current_app.url_map.iter_rules():
+        if rule.endpoint.startswith("api_v1."):
+            view = current_app.view_functions[rule.endpoint]
+            if view.__doc__ and "---" in view.__doc__:
+                spec.path(view=view, app=current_app)
+    return spec.to_dict()
+
+
+@api_v1.get("/openapi.json")
+def openapi_document():  # noqa: ANN201
+    return jsonify(build_spec())

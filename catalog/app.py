@@ -1,0 +1,59 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from catalog.db import db
+from catalog.extensions import csrf, limiter, login_manager
+from config.settings import PROJECT_DIR, load_settings
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides settings read from ``CATALOG_*`` variables."""
+    overrides = dict(config or {})
+    settings = load_settings(overrides.pop("ENV_NAME", None))
+    settings.update(overrides)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_DIR"],
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder="static",
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from catalog.api import init_app as init_api
+    from catalog.web import init_app as init_web
+
+    init_web(app)
+    init_api(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response: Any) -> Any:
+    for header, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(header, value)
+    return response

@@ -1,0 +1,127 @@
+"""Command-line commands. Each one is thin: it calls services and commits."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from catalog.db import db
+from catalog.errors import ServiceError
+from catalog.models import ROLES
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+
+
+def fail_on_service_errors(func):  # noqa: ANN001, ANN201
+    """Turn a service error into a one-line reason and a non-zero exit."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            return func(*args, **kwargs)
+        except ServiceError as exc:
+            db.session.rollback()
+            details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+            raise click.ClickException(f"{exc.message} {details}".strip()) from None
+
+    return wrapper
+
+
+@click.command("init")
+@with_appcontext
+@fail_on_service_errors
+def init_command() -> None:
+    """Create or upgrade the schema and load agencies, plan and standards."""
+    loaded = run_init()
+    parts = ", ".join(f"{name}: {added} added, {updated} updated" for name, (added, updated) in loaded.items())
+    click.echo(f"Catalog ready at {current_app.config['DATABASE_URL']} ({parts}).")
+
+
+def run_init() -> dict:
+    from catalog.services.bootstrap import init_catalog
+
+    loaded = init_catalog(db.session, Path(current_app.config["CONFIG_DIR"]))
+    db.session.commit()
+    return loaded
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--no-serve", is_flag=True, help="Prepare the demo catalog, then exit.")
+@click.option("--port", default=5000, show_default=True, help="Port to serve on (127.0.0.1).")
+@fail_on_service_errors
+def demo_command(no_serve: bool, port: int) -> None:
+    """Init, load the shipped samples, then serve on 127.0.0.1."""
+    from catalog.services.samples import load_sample_catalog
+
+    run_init()
+    added, skipped = load_sample_catalog(
+        db.session, SAMPLES_DIR / "demo-datasets.json", agency_code="DPH"
+    )
+    db.session.commit()
+    click.echo(f"Samples: {added} datasets added, {skipped} already present.")
+    if not no_serve:
+        _serve("127.0.0.1", port)
+
+
+@click.command("run")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def run_command(host: str, port: int) -> None:
+    """Serve the catalog (development server; use gunicorn in production)."""
+    _serve(host, port)
+
+
+def _serve(host: str, port: int) -> None:
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+users = AppGroup("users", help="Accounts and API tokens.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--agency", "agencies", multiple=True, help="Agency code (repeat for several).")
+@click.option("--name", default=None)
+@click.option(
+    "--password",
+    default=None,
+    help="Asked for on a terminal when omitted; without one the account uses API tokens only.",
+)
+@fail_on_service_errors
+def users_create(email: str, role: str, agencies: tuple[str, ...], name: str | None, password: str | None) -> None:
+    """Create an account."""
+    from catalog.services.users import create_user
+
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = create_user(
+        db.session, email, role, agency_codes=list(agencies), name=name, password=password
+    )
+    db.session.commit()
+    scope = ", ".join(a.code for a in user.agencies) or "all agencies"
+    click.echo(f"Created {user.role} {user.email} ({scope}).")
+
+
+@users.command("token")
+@click.argument("email")
+@fail_on_service_errors
+def users_token(email: str) -> None:
+    """Print a new API token for EMAIL, once, alone on the last line."""
+    from catalog.services.users import get_user_by_email, issue_token
+
+    token = issue_token(db.session, get_user_by_email(db.session, email))
+    db.session.commit()
+    click.echo("New API token (shown once; store it safely):", err=True)
+    click.echo(token)
+
+
+COMMANDS = [init_command, demo_command, run_command, users]

@@ -1,0 +1,19 @@
+"""Who may do what. Pure functions of the acting user and the record; no request access."""
+
+from __future__ import annotations
+
+from catalog.models import Dataset, User
+
+
+def can_edit_agency(user: User | None, agency_id: int) -> bool:
+    """Stewards edit their own agencies' records; the CDO and admins edit everywhere."""
+    if user is None or not user.is_active:
+        return False
+    if user.is_cdo_or_admin:
+        return True
+    return agency_id in user.agency_ids
+
+
+def can_see_internal(user: User | None, dataset: Dataset) -> bool:
+    """Governance details and non-public access paths: the dataset's stewards, the CDO, admins."""
+    return can_edit_agency(user, dataset.agency_id)

@@ -1,0 +1,1 @@
+"""Services: plain functions named verb_noun. The acting user is an argument; the caller commits."""

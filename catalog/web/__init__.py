@@ -1,0 +1,24 @@
+"""HTML pages for people."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from catalog.db import db
+from catalog.extensions import login_manager
+from catalog.models import User
+
+
+def init_app(app: Flask) -> None:
+    from catalog.web.auth import bp as auth_bp
+    from catalog.web.pages import bp as pages_bp
+    from catalog.web.steward import bp as steward_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(steward_bp)
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None

@@ -1,0 +1,107 @@
+"""Flask-WTF forms: rendering and CSRF. Dataset fields are validated by the marshmallow schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired
+
+from catalog.models import ACCESS_LEVELS
+from catalog.schemas.dataset import CLASSIFICATIONS
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+class DatasetForm(FlaskForm):
+    """A steward's register/edit form. Field names follow the model; see ``to_payload``."""
+
+    agency = SelectField("Agency", choices=[])
+    title = StringField("Title")
+    description = TextAreaField("Description")
+    keyword = StringField("Keywords", description="Separate keywords with commas.")
+    theme = StringField("Themes", description="Separate themes with commas.")
+    access_level = SelectField(
+        "Access level", choices=[(level, level) for level in ACCESS_LEVELS]
+    )
+    rights = TextAreaField(
+        "Rights", description="Required unless public: why it is not public and how to ask for it."
+    )
+    license = StringField("License URL")
+    contact_name = StringField("Contact name")
+    contact_email = EmailField("Contact email")
+    landing_page = StringField("Landing page URL")
+    modified = StringField("Last modified", description="ISO 8601 date, e.g. 2024-05-01.")
+    accrual_periodicity = StringField(
+        "Update frequency", description="ISO 8601 repeating duration, e.g. R/P1M, or irregular."
+    )
+    described_by = StringField("Data dictionary URL")
+    steward_name = StringField("Steward name")
+    steward_email = EmailField("Steward email")
+    classification = SelectField(
+        "Classification", choices=[("", "(not classified)")] + [(c, c) for c in CLASSIFICATIONS]
+    )
+    notes = TextAreaField("Internal notes", description="Seen only by stewards and the CDO.")
+
+    # Schema error keys (DCAT names) -> form field names
+    ERROR_FIELDS = {
+        "keyword": "keyword", "theme": "theme", "accessLevel": "access_level",
+        "contactPoint": "contact_name", "contactPoint.fn": "contact_name",
+        "contactPoint.hasEmail": "contact_email", "landingPage": "landing_page",
+        "accrualPeriodicity": "accrual_periodicity", "describedBy": "described_by",
+        "steward.name": "steward_name", "steward.email": "steward_email",
+    }  # fmt: skip
+
+    def to_payload(self) -> dict[str, Any]:
+        """The form's values as a DCAT-US payload for the dataset services."""
+        return {
+            "agency": self.agency.data,
+            "title": self.title.data,
+            "description": self.description.data,
+            "keyword": _split(self.keyword.data),
+            "theme": _split(self.theme.data),
+            "accessLevel": self.access_level.data,
+            "rights": self.rights.data,
+            "license": self.license.data,
+            "contactPoint": {"fn": self.contact_name.data, "hasEmail": self.contact_email.data},
+            "landingPage": self.landing_page.data,
+            "modified": self.modified.data,
+            "accrualPeriodicity": self.accrual_periodicity.data,
+            "describedBy": self.described_by.data,
+            "steward": {"name": self.steward_name.data, "email": self.steward_email.data},
+            "classification": self.classification.data,
+            "notes": self.notes.data,
+        }
+
+    def fill_from(self, dataset: Any) -> None:
+        self.agency.data = dataset.agency.code
+        for name in (
+            "title", "description", "access_level", "rights", "license", "contact_name",
+            "contact_email", "landing_page", "modified", "accrual_periodicity", "described_by",
+            "steward_name", "steward_email", "governance_notes",
+        ):  # fmt: skip
+            field = "notes" if name == "governance_notes" else name
+            getattr(self, field).data = getattr(dataset, name) or ""
+        self.classification.data = dataset.classification or ""
+        self.keyword.data = ", ".join(dataset.keyword or [])
+        self.theme.data = ", ".join(dataset.theme or [])
+
+    def attach_errors(self, errors: dict[str, list]) -> list[str]:
+        """Put schema errors on their fields; return those that belong to no field."""
+        unplaced = []
+        for key, messages in errors.items():
+            name = self.ERROR_FIELDS.get(key, key.split(".")[0])
+            field = getattr(self, name, None) if name in self._fields else None
+            if field is None:
+                unplaced += [f"{key}: {message}" for message in messages]
+            else:
+                field.errors = list(field.errors) + [str(m) for m in messages]
+        return unplaced
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]

@@ -1,0 +1,1 @@
+"""Settings and declared data (agencies, plan, standards). Imports nothing from the project."""

@@ -1,0 +1,127 @@
+"""Configuration classes. Every setting can be given as a ``CATALOG_*`` environment variable."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+CONFIG_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = CONFIG_DIR.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"CATALOG_{name}")
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"CATALOG_{name} must be an integer, got {raw!r}") from exc
+
+
+class BaseConfig:
+    """Defaults shared by every environment."""
+
+    ENV_NAME = "base"
+    TESTING = False
+    DEBUG = False
+    # Uploads and API bodies larger than this are refused with 413.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None
+    API_PER_PAGE_DEFAULT = 20
+    API_PER_PAGE_MAX = 100
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    CONFIG_DIR = str(CONFIG_DIR)
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        """Resolve the settings that depend on the environment into a plain dict."""
+        instance_dir = Path(_env("INSTANCE_DIR", str(PROJECT_DIR / "instance"))).resolve()
+        settings = {
+            key: getattr(cls, key) for key in dir(cls) if key.isupper() and not key.startswith("_")
+        }
+        settings.update(
+            INSTANCE_DIR=str(instance_dir),
+            DATABASE_URL=_env("DATABASE_URL", f"sqlite:///{instance_dir / 'catalog.db'}"),
+            INDEX_DIR=_env("INDEX_DIR", str(instance_dir / "index")),
+            HARVEST_ALLOW_PRIVATE=_env("HARVEST_ALLOW_PRIVATE", "0") == "1",
+            HARVEST_TIMEOUT_SECONDS=_env_int("HARVEST_TIMEOUT_SECONDS", 30),
+            HARVEST_MAX_RESPONSE_BYTES=_env_int("HARVEST_MAX_RESPONSE_BYTES", 512 * 1024 * 1024),
+            RATELIMIT_STORAGE_URI=_env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
+            SECRET_KEY=cls.secret_key(instance_dir),
+        )
+        return settings
+
+    @classmethod
+    def secret_key(cls, instance_dir: Path) -> str:
+        key = _env("SECRET_KEY")
+        if not key:
+            raise ConfigError(
+                "CATALOG_SECRET_KEY is required outside development and tests; "
+                'set it to a long random value, e.g. python -c "import secrets; print(secrets.token_hex(32))"'
+            )
+        return key
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local use: a secret key is generated once and kept in the instance folder."""
+
+    ENV_NAME = "development"
+
+    @classmethod
+    def secret_key(cls, instance_dir: Path) -> str:
+        key = _env("SECRET_KEY")
+        if key:
+            return key
+        key_file = instance_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+class TestingConfig(DevelopmentConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)
+}
+
+
+def load_settings(env_name: str | None = None) -> dict:
+    """Settings for ``env_name`` (default ``CATALOG_ENV``, else development)."""
+    name = env_name or _env("ENV", "development")
+    try:
+        config_class = CONFIGS[name]
+    except KeyError as exc:
+        raise ConfigError(
+            f"CATALOG_ENV must be one of {', '.join(sorted(CONFIGS))}, got {name!r}"
+        ) from exc
+    return config_class.from_environment()

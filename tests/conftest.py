@@ -1,0 +1,161 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL via CATALOG_TEST_DATABASE_URL),
+the app, a client, a CLI runner and factories. Each test starts from empty tables except the
+reference data that ``init`` loads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import delete, text
+
+from catalog import create_app
+from catalog.db import Base, db
+from catalog.models import Dataset, User
+from catalog.services.bootstrap import init_catalog
+from catalog.services.datasets import create_dataset
+from catalog.services.users import create_user, issue_token
+
+# The real payloads in shared/, which sits beside the clone (override with CATALOG_SHARED_DIR).
+SHARED = Path(os.environ.get("CATALOG_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+FIXTURES = SHARED / "fixtures" / "real"
+SCHEMAS = SHARED / "fixtures" / "schemas"
+# Tables filled by `init` from config/ and kept between tests.
+REFERENCE_TABLES = {"agency"}
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("CATALOG_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'catalog.db'}"
+
+
+def _reset_schema(url: str) -> None:
+    """Start each run from an empty database, then build it with the real migrations."""
+    engine = db.configure(url)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    url = _database_url(tmp_path_factory)
+    instance = tmp_path_factory.mktemp("instance")
+    _reset_schema(url)
+    application = create_app(
+        {
+            "ENV_NAME": "testing",
+            "DATABASE_URL": url,
+            "INSTANCE_DIR": str(instance),
+            "INDEX_DIR": str(instance / "index"),
+            "SECRET_KEY": "test-secret-key",
+            "HARVEST_ALLOW_PRIVATE": True,
+        }
+    )
+    with application.app_context():
+        init_catalog(db.session, Path(application.config["CONFIG_DIR"]))
+        db.session.commit()
+    yield application
+    db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                conn.execute(delete(table))
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def session(app_ctx: Flask):  # noqa: ANN201
+    return db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # noqa: ANN201
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """``make_user(role="steward", agencies=("DPH",), password=None, email=None)``."""
+    counter = iter(range(1, 10_000))
+
+    def _make(
+        role: str = "steward",
+        agencies: tuple[str, ...] = ("DPH",),
+        password: str | None = "correct horse battery",
+        email: str | None = None,
+    ) -> User:
+        with app.app_context():
+            user = create_user(
+                db.session,
+                email or f"{role}{next(counter)}@example.ct.gov",
+                role,
+                agency_codes=list(agencies) if role == "steward" else [],
+                password=password,
+            )
+            db.session.commit()
+            return user
+
+    return _make
+
+
+@pytest.fixture
+def token_for(app: Flask) -> Callable[[User], str]:
+    def _token(user: User) -> str:
+        with app.app_context():
+            token = issue_token(db.session, db.session.merge(user))
+            db.session.commit()
+            return token
+
+    return _token
+
+
+def dataset_payload(**overrides: object) -> dict:
+    """A valid DCAT-US 1.1 dataset body; override any key."""
+    payload = {
+        "title": "Hospital discharges by town",
+        "description": "Counts of inpatient discharges by patient town and year.",
+        "keyword": ["health", "hospitals"],
+        "accessLevel": "public",
+        "contactPoint": {"fn": "Data Officer", "hasEmail": "mailto:data.officer@ct.gov"},
+        "modified": "2024-05-01",
+        "license": "https://creativecommons.org/publicdomain/zero/1.0/",
+        "agency": "DPH",
+    }
+    payload.update(overrides)
+    return {key: value for key, value in payload.items() if value is not None}
+
+
+@pytest.fixture
+def make_dataset(app: Flask) -> Callable[..., Dataset]:
+    def _make(actor: User | str = "test", **overrides: object) -> Dataset:
+        with app.app_context():
+            dataset = create_dataset(db.session, dataset_payload(**overrides), actor)
+            db.session.commit()
+            return dataset
+
+    return _make
