@@ -83,6 +83,12 @@ class Dataset(Base):
     classification: Mapped[str | None] = mapped_column(String(32))
     governance_notes: Mapped[str | None] = mapped_column(Text)
 
+    # Derived summaries kept on the row so lists, facets and dashboards group without joins.
+    # Written with Core UPDATE statements (which leave `version` and `updated_at` alone) by the
+    # conformance evaluator and the sharing-review services; never by stewards or harvests.
+    conformance_score: Mapped[int | None] = mapped_column(index=True)
+    review_status: Mapped[str | None] = mapped_column(String(32), index=True)
+
     agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
     distributions: Mapped[list[Distribution]] = relationship(
         back_populates="dataset",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 03:08:49.910147
+Create Date: 2026-11-25 03:11:11.166832
 """
 
 from __future__ import annotations
@@ -116,6 +116,8 @@ def upgrade() -> None:
     sa.Column('steward_email', sa.String(length=255), nullable=True),
     sa.Column('classification', sa.String(length=32), nullable=True),
     sa.Column('governance_notes', sa.Text(), nullable=True),
+    sa.Column('conformance_score', sa.Integer(), nullable=True),
+    sa.Column('review_status', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_dataset_agency_id_agency')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dataset')),
     sa.UniqueConstraint('identifier', name=op.f('uq_dataset_identifier'))
@@ -123,7 +125,9 @@ def upgrade() -> None:
     with op.batch_alter_table('dataset', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dataset_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index('ix_dataset_agency_status', ['agency_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dataset_conformance_score'), ['conformance_score'], unique=False)
         batch_op.create_index(batch_op.f('ix_dataset_modified_at'), ['modified_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dataset_review_status'), ['review_status'], unique=False)
         batch_op.create_index('ix_dataset_status_access', ['status', 'access_level'], unique=False)
 
     op.create_table('user_agency',
@@ -166,7 +170,9 @@ def downgrade() -> None:
     op.drop_table('user_agency')
     with op.batch_alter_table('dataset', schema=None) as batch_op:
         batch_op.drop_index('ix_dataset_status_access')
+        batch_op.drop_index(batch_op.f('ix_dataset_review_status'))
         batch_op.drop_index(batch_op.f('ix_dataset_modified_at'))
+        batch_op.drop_index(batch_op.f('ix_dataset_conformance_score'))
         batch_op.drop_index('ix_dataset_agency_status')
         batch_op.drop_index(batch_op.f('ix_dataset_agency_id'))
 
