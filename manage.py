@@ -9,7 +9,7 @@ from flask.cli import FlaskGroup
 from config.settings import ConfigError
 
 
-def _create_app():  # noqa: ANN202
+def _create_app():
     from catalog import create_app
 
     try:

@@ -16,12 +16,12 @@ from catalog.models import ROLES
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 
 
-def fail_on_service_errors(func):  # noqa: ANN001, ANN201
+def fail_on_service_errors(func):
     """Turn a service error into a one-line reason and a non-zero exit."""
     import functools
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except ServiceError as exc:
@@ -38,7 +38,9 @@ def fail_on_service_errors(func):  # noqa: ANN001, ANN201
 def init_command() -> None:
     """Create or upgrade the schema and load agencies, plan and standards."""
     loaded = run_init()
-    parts = ", ".join(f"{name}: {added} added, {updated} updated" for name, (added, updated) in loaded.items())
+    parts = ", ".join(
+        f"{name}: {added} added, {updated} updated" for name, (added, updated) in loaded.items()
+    )
     click.echo(f"Catalog ready at {current_app.config['DATABASE_URL']} ({parts}).")
 
 
@@ -97,7 +99,9 @@ users = AppGroup("users", help="Accounts and API tokens.")
     help="Asked for on a terminal when omitted; without one the account uses API tokens only.",
 )
 @fail_on_service_errors
-def users_create(email: str, role: str, agencies: tuple[str, ...], name: str | None, password: str | None) -> None:
+def users_create(
+    email: str, role: str, agencies: tuple[str, ...], name: str | None, password: str | None
+) -> None:
     """Create an account."""
     from catalog.services.users import create_user
 

@@ -31,7 +31,7 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the pragmas the catalog relies on (SQLite: WAL, foreign keys, busy timeout)."""
+    """An engine with the pragmas the catalog relies on (SQLite: WAL, foreign keys, busy wait)."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
     engine = create_engine(url, **kwargs)

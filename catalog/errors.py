@@ -40,7 +40,11 @@ class VersionConflict(ServiceError):
         super().__init__(
             f"The dataset was changed by someone else (now version {current_version}, "
             f"you edited version {given_version}). Reload it and apply your change again.",
-            {"version": [f"Stale version {given_version}; the current version is {current_version}."]},
+            {
+                "version": [
+                    f"Stale version {given_version}; the current version is {current_version}."
+                ]
+            },
         )
         self.current_version = current_version
 

@@ -72,7 +72,8 @@ class BaseConfig:
         if not key:
             raise ConfigError(
                 "CATALOG_SECRET_KEY is required outside development and tests; "
-                'set it to a long random value, e.g. python -c "import secrets; print(secrets.token_hex(32))"'
+                "set it to a long random value, e.g. the output of "
+                "python -c 'import secrets; print(secrets.token_hex(32))'"
             )
         return key
 
@@ -110,9 +111,7 @@ class ProductionConfig(BaseConfig):
     REMEMBER_COOKIE_SECURE = True
 
 
-CONFIGS = {
-    cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)
-}
+CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)}
 
 
 def load_settings(env_name: str | None = None) -> dict:

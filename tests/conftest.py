@@ -84,7 +84,7 @@ def app_ctx(app: Flask) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def session(app_ctx: Flask):  # noqa: ANN201
+def session(app_ctx: Flask):
     return db.session
 
 
@@ -94,7 +94,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask):  # noqa: ANN201
+def runner(app: Flask):
     return app.test_cli_runner()
 
 

@@ -10,7 +10,7 @@ from catalog.services.agencies import list_agencies
 
 
 @api_v1.get("/agencies")
-def list_agencies_view():  # noqa: ANN201
+def list_agencies_view():
     """List agencies.
     ---
     get:
@@ -25,6 +25,4 @@ def list_agencies_view():  # noqa: ANN201
                 properties:
                   items: {type: array, items: AgencyOutput}
     """
-    return jsonify(
-        items=[{"code": a.code, "name": a.name} for a in list_agencies(db.session)]
-    )
+    return jsonify(items=[{"code": a.code, "name": a.name} for a in list_agencies(db.session)])

@@ -9,13 +9,12 @@ from catalog.api.blueprint import api_v1
 from catalog.api.params import page_params
 from catalog.db import db
 from catalog.errors import InvalidInput, ServiceError
-
 from catalog.schemas.present import present_dataset
 from catalog.services import datasets as dataset_service
 
 
 @api_v1.get("/datasets")
-def list_datasets():  # noqa: ANN201
+def list_datasets():
     """List datasets.
     ---
     get:
@@ -57,7 +56,7 @@ def list_datasets():  # noqa: ANN201
 
 
 @api_v1.get("/datasets/<dataset_id>")
-def get_dataset(dataset_id: str):  # noqa: ANN201
+def get_dataset(dataset_id: str):
     """Read one dataset.
     ---
     get:
@@ -77,7 +76,7 @@ def get_dataset(dataset_id: str):  # noqa: ANN201
 
 
 @api_v1.post("/datasets")
-def create_dataset():  # noqa: ANN201
+def create_dataset():
     """Register a dataset.
     ---
     post:
@@ -92,7 +91,9 @@ def create_dataset():  # noqa: ANN201
           content: {application/json: {schema: DatasetOutput}}
         400: {description: Not JSON, content: {application/json: {schema: Errors}}}
         401: {description: No or bad token, content: {application/json: {schema: Errors}}}
-        403: {description: Not a steward of that agency, content: {application/json: {schema: Errors}}}
+        403:
+          description: Not a steward of that agency
+          content: {application/json: {schema: Errors}}
         409: {description: Identifier taken, content: {application/json: {schema: Errors}}}
         422: {description: Invalid fields, content: {application/json: {schema: Errors}}}
     """
@@ -107,7 +108,7 @@ def create_dataset():  # noqa: ANN201
 
 
 @api_v1.patch("/datasets/<dataset_id>")
-def update_dataset(dataset_id: str):  # noqa: ANN201
+def update_dataset(dataset_id: str):
     """Change a dataset.
     ---
     patch:
@@ -127,7 +128,9 @@ def update_dataset(dataset_id: str):  # noqa: ANN201
           content: {application/json: {schema: DatasetOutput}}
         400: {description: Not JSON, content: {application/json: {schema: Errors}}}
         401: {description: No or bad token, content: {application/json: {schema: Errors}}}
-        403: {description: Not a steward of that agency, content: {application/json: {schema: Errors}}}
+        403:
+          description: Not a steward of that agency
+          content: {application/json: {schema: Errors}}
         404: {description: No such dataset, content: {application/json: {schema: Errors}}}
         409: {description: Stale version, content: {application/json: {schema: Errors}}}
         422: {description: Invalid fields, content: {application/json: {schema: Errors}}}
@@ -161,5 +164,3 @@ def _expected_version(payload: dict) -> int | None:
         return int(str(raw).strip('"'))
     except ValueError:
         raise InvalidInput({"version": ["Must be a whole number."]}) from None
-
-

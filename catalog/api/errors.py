@@ -18,7 +18,7 @@ def _is_api_request() -> bool:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
-    def _service_error(exc: ServiceError):  # noqa: ANN202
+    def _service_error(exc: ServiceError):
         if _is_api_request():
             return error_response(exc.status, exc.errors)
         from flask import render_template
@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):  # noqa: ANN202
+    def _http_error(exc: HTTPException):
         if _is_api_request():
             response, status = error_response(exc.code or 500, {"_request": [exc.description]})
             if exc.code == 401:
@@ -34,6 +34,4 @@ def init_app(app: Flask) -> None:
             return response, status
         from flask import render_template
 
-        return render_template(
-            "error.html", status=exc.code, message=exc.description
-        ), exc.code
+        return render_template("error.html", status=exc.code, message=exc.description), exc.code

@@ -67,5 +67,5 @@ def build_spec() -> dict:
 
 
 @api_v1.get("/openapi.json")
-def openapi_document():  # noqa: ANN201
+def openapi_document():
     return jsonify(build_spec())

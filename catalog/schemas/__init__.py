@@ -1,1 +1,1 @@
-"""marshmallow schemas: the one validation boundary for API bodies, form posts and harvested records."""
+"""marshmallow schemas: the one validation boundary for API bodies, forms and harvested records."""

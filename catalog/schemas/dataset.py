@@ -2,7 +2,7 @@
 
 Input schemas load DCAT-US JSON (camelCase keys) into model attribute names; output schemas dump a
 model back to DCAT-US JSON. The same input schema validates API bodies, form posts and harvested
-records (harvesters pass ``partial=`` for the fields a source may lack; conformance then flags them).
+records (harvesters pass ``partial=`` for fields a source may lack; conformance then flags them).
 """
 
 from __future__ import annotations

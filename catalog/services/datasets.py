@@ -116,7 +116,13 @@ def withdraw_dataset(session: Session, dataset_id: str, actor: User | str) -> Da
     _set_status(dataset, STATUS_WITHDRAWN)
     session.flush()
     record_event(
-        session, actor, "dataset.withdraw", "dataset", dataset.id, before, {"status": dataset.status}
+        session,
+        actor,
+        "dataset.withdraw",
+        "dataset",
+        dataset.id,
+        before,
+        {"status": dataset.status},
     )
     events.datasets_changed.send("datasets", ids=[dataset.id])
     return dataset
@@ -235,10 +241,14 @@ def _ensure_identifier_free(session: Session, identifier: str) -> None:
 
 def _check_rights_after_change(dataset: Dataset, data: dict[str, Any]) -> None:
     level = data.get("access_level", dataset.access_level)
-    rights = data["rights"] if "rights" in data else dataset.rights
+    rights = data.get("rights", dataset.rights)
     if level != "public" and not rights:
         raise InvalidInput(
-            {"rights": ["Required when accessLevel is not public: say why and how to request access."]}
+            {
+                "rights": [
+                    "Required when accessLevel is not public: say why and how to request access."
+                ]
+            }
         )
 
 

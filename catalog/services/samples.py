@@ -23,7 +23,9 @@ def load_sample_catalog(session: Session, path: Path, agency_code: str) -> tuple
     document = json.loads(path.read_text())
     added = skipped = 0
     for entry in document["dataset"]:
-        present = session.scalar(select(Dataset.id).where(Dataset.identifier == entry["identifier"]))
+        present = session.scalar(
+            select(Dataset.id).where(Dataset.identifier == entry["identifier"])
+        )
         if present:
             skipped += 1
             continue
@@ -32,6 +34,7 @@ def load_sample_catalog(session: Session, path: Path, agency_code: str) -> tuple
         try:
             create_dataset(session, payload, ACTOR)
         except InvalidInput as exc:
-            raise InvalidInput({f"{entry['identifier']}.{k}": v for k, v in exc.errors.items()})
+            errors = {f"{entry['identifier']}.{k}": v for k, v in exc.errors.items()}
+            raise InvalidInput(errors) from None
         added += 1
     return added, skipped

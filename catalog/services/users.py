@@ -16,7 +16,7 @@ from catalog.models._common import utcnow
 from catalog.services.agencies import find_agency
 from catalog.services.audit import record_event
 
-TOKEN_PREFIX = "ctdc_"
+TOKEN_PREFIX = "ctdc_"  # noqa: S105 (a public prefix, not a secret)
 MIN_PASSWORD_LENGTH = 12
 # A hash to compare against when the email is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")

@@ -25,9 +25,7 @@ class DatasetForm(FlaskForm):
     description = TextAreaField("Description")
     keyword = StringField("Keywords", description="Separate keywords with commas.")
     theme = StringField("Themes", description="Separate themes with commas.")
-    access_level = SelectField(
-        "Access level", choices=[(level, level) for level in ACCESS_LEVELS]
-    )
+    access_level = SelectField("Access level", choices=[(level, level) for level in ACCESS_LEVELS])
     rights = TextAreaField(
         "Rights", description="Required unless public: why it is not public and how to ask for it."
     )

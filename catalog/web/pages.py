@@ -23,7 +23,7 @@ def viewer() -> User | None:
 
 
 @bp.get("/")
-def index():  # noqa: ANN201
+def index():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     agency = request.args.get("agency") or None
     total, rows = dataset_service.list_datasets(
@@ -41,7 +41,7 @@ def index():  # noqa: ANN201
 
 
 @bp.get("/datasets/<dataset_id>")
-def dataset(dataset_id: str):  # noqa: ANN201
+def dataset(dataset_id: str):
     record = dataset_service.get_dataset(db.session, dataset_id)
     user = viewer()
     history = []

@@ -26,7 +26,7 @@ def _agency_choices() -> list[tuple[str, str]]:
 
 @bp.route("/datasets/new", methods=["GET", "POST"])
 @login_required
-def new_dataset():  # noqa: ANN201
+def new_dataset():
     form = DatasetForm()
     form.agency.choices = _agency_choices()
     if not form.agency.choices:
@@ -50,7 +50,7 @@ def new_dataset():  # noqa: ANN201
 
 @bp.route("/datasets/<dataset_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_dataset(dataset_id: str):  # noqa: ANN201
+def edit_dataset(dataset_id: str):
     record = dataset_service.get_dataset(db.session, dataset_id)
     user = current_user._get_current_object()
     if not can_edit_agency(user, record.agency_id):

@@ -32,7 +32,9 @@ def test_steward_registers_dataset_for_own_agency(client, steward_token, app):
     assert response.headers["Location"].endswith(f"/api/v1/datasets/{body['id']}")
     assert client.get(f"/api/v1/datasets/{body['id']}").json["title"] == body["title"]
     with app.app_context():
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_id == body["id"])).one()
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.entity_id == body["id"])
+        ).one()
         assert event.actor_label == "steward@dph.ct.gov"
         assert event.action == "dataset.create"
         assert event.before is None and event.after["title"] == body["title"]
@@ -88,11 +90,17 @@ def test_missing_title_gets_422_with_field_message(client, steward_token):
         ({"accessLevel": "non-public"}, "rights"),
         ({"modified": "May 2024"}, "modified"),
         ({"accrualPeriodicity": "monthly"}, "accrualPeriodicity"),
-        ({"contactPoint": {"fn": "Office", "hasEmail": "mailto:not-an-email"}}, "contactPoint.hasEmail"),
+        (
+            {"contactPoint": {"fn": "Office", "hasEmail": "mailto:not-an-email"}},
+            "contactPoint.hasEmail",
+        ),
         ({"contactPoint": {"hasEmail": "mailto:a@ct.gov"}}, "contactPoint.fn"),
         ({"landingPage": "javascript:alert(1)"}, "landingPage"),
         ({"keyword": "health"}, "keyword"),
-        ({"distribution": [{"downloadURL": "https://data.ct.gov/x.csv"}]}, "distribution.0.mediaType"),
+        (
+            {"distribution": [{"downloadURL": "https://data.ct.gov/x.csv"}]},
+            "distribution.0.mediaType",
+        ),
         ({"agency": "NOPE"}, "agency"),
         ({"colour": "blue"}, "colour"),
     ],
@@ -109,7 +117,9 @@ def test_dcat_rules_are_enforced_with_field_messages(client, steward_token, over
 def test_non_public_dataset_with_rights_is_accepted(client, steward_token):
     response = client.post(
         "/api/v1/datasets",
-        json=dataset_payload(accessLevel="non-public", rights="Contains protected health information (HIPAA)."),
+        json=dataset_payload(
+            accessLevel="non-public", rights="Contains protected health information (HIPAA)."
+        ),
         headers=auth(steward_token),
     )
     assert response.status_code == 201
@@ -118,14 +128,18 @@ def test_non_public_dataset_with_rights_is_accepted(client, steward_token):
 
 def test_duplicate_identifier_gets_409(client, steward_token):
     body = dataset_payload(identifier="dph-hospital-discharges")
-    assert client.post("/api/v1/datasets", json=body, headers=auth(steward_token)).status_code == 201
+    assert (
+        client.post("/api/v1/datasets", json=body, headers=auth(steward_token)).status_code == 201
+    )
     again = client.post("/api/v1/datasets", json=body, headers=auth(steward_token))
     assert again.status_code == 409
     assert "identifier" in again.json["errors"]
 
 
 def test_patch_changes_fields_and_audits_before_and_after(client, steward_token, app):
-    created = client.post("/api/v1/datasets", json=dataset_payload(), headers=auth(steward_token)).json
+    created = client.post(
+        "/api/v1/datasets", json=dataset_payload(), headers=auth(steward_token)
+    ).json
 
     response = client.patch(
         f"/api/v1/datasets/{created['id']}",
@@ -147,12 +161,18 @@ def test_patch_changes_fields_and_audits_before_and_after(client, steward_token,
 
 
 def test_edit_against_stale_version_gets_409_and_changes_nothing(client, steward_token):
-    created = client.post("/api/v1/datasets", json=dataset_payload(), headers=auth(steward_token)).json
+    created = client.post(
+        "/api/v1/datasets", json=dataset_payload(), headers=auth(steward_token)
+    ).json
     url = f"/api/v1/datasets/{created['id']}"
-    first = client.patch(url, json={"title": "First edit", "version": 1}, headers=auth(steward_token))
+    first = client.patch(
+        url, json={"title": "First edit", "version": 1}, headers=auth(steward_token)
+    )
     assert first.status_code == 200
 
-    stale = client.patch(url, json={"title": "Second edit", "version": 1}, headers=auth(steward_token))
+    stale = client.patch(
+        url, json={"title": "Second edit", "version": 1}, headers=auth(steward_token)
+    )
 
     assert stale.status_code == 409
     assert "version" in stale.json["errors"]
@@ -166,7 +186,9 @@ def test_edit_against_stale_version_gets_409_and_changes_nothing(client, steward
 def test_patch_by_steward_of_other_agency_gets_403(client, make_user, token_for, make_dataset):
     dataset = make_dataset(agency="DOT")
     token = token_for(make_user("steward", agencies=("DPH",)))
-    response = client.patch(f"/api/v1/datasets/{dataset.id}", json={"title": "x"}, headers=auth(token))
+    response = client.patch(
+        f"/api/v1/datasets/{dataset.id}", json={"title": "x"}, headers=auth(token)
+    )
     assert response.status_code == 403
 
 
@@ -196,7 +218,8 @@ def test_patch_making_dataset_non_public_needs_rights(client, steward_token, mak
     assert refused.status_code == 422
     assert "rights" in refused.json["errors"]
     ok = client.patch(
-        url, json={"accessLevel": "non-public", "rights": "Personal data under CGS 4-190."},
+        url,
+        json={"accessLevel": "non-public", "rights": "Personal data under CGS 4-190."},
         headers=auth(steward_token),
     )
     assert ok.status_code == 200

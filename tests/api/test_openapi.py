@@ -9,5 +9,9 @@ def test_openapi_document_is_valid_and_generated_from_schemas(client):
     dataset_input = spec["components"]["schemas"]["DatasetInput"]
     # Taken from the marshmallow schema: required fields and the accessLevel vocabulary.
     assert {"title", "description", "accessLevel", "contactPoint"} <= set(dataset_input["required"])
-    assert dataset_input["properties"]["accessLevel"]["enum"] == ["public", "restricted public", "non-public"]
+    assert dataset_input["properties"]["accessLevel"]["enum"] == [
+        "public",
+        "restricted public",
+        "non-public",
+    ]
     assert "required" not in spec["components"]["schemas"]["DatasetPatch"]
