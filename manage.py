@@ -19,18 +19,14 @@ def _create_app():
 
 
 def build_cli() -> click.Group:
-    from catalog.cli import COMMANDS
-
-    cli = FlaskGroup(
+    # The commands come from the app (create_app registers catalog.cli.COMMANDS on app.cli).
+    return FlaskGroup(
         create_app=_create_app,
         add_default_commands=False,
         add_version_option=False,
         load_dotenv=False,
         help="Connecticut State Data Catalog.",
     )
-    for command in COMMANDS:
-        cli.add_command(command)
-    return cli
 
 
 if __name__ == "__main__":

@@ -49,8 +49,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_web(app)
     init_api(app)
+    _register_commands(app)
     app.after_request(_security_headers)
     return app
+
+
+def _register_commands(app: Flask) -> None:
+    from catalog.cli import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)
 
 
 def _security_headers(response: Any) -> Any:

@@ -82,7 +82,9 @@ def run_command(host: str, port: int) -> None:
 
 def _serve(host: str, port: int) -> None:
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 users = AppGroup("users", help="Accounts and API tokens.")

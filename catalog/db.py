@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -49,24 +49,41 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    """Holds the engine and a thread-scoped session; ``init_app`` binds them to an app."""
+    """Engines and a thread-scoped session.
+
+    Inside an app context the session talks to that app's engine (so two apps in one process,
+    as in tests, never share a database); outside one, to the engine last given to ``configure``.
+    """
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session = scoped_session(sessionmaker(expire_on_commit=False))
+        self._engine: Engine | None = None
+        database = self
+
+        class _Session(Session):
+            def get_bind(self, *args: Any, **kwargs: Any) -> Engine:
+                return database.engine
+
+        self.session = scoped_session(sessionmaker(class_=_Session, expire_on_commit=False))
+
+    @property
+    def engine(self) -> Engine:
+        from flask import current_app, has_app_context
+
+        if has_app_context() and "catalog_db" in current_app.extensions:
+            return current_app.extensions["catalog_db"]
+        if self._engine is None:
+            raise RuntimeError("No database configured: call db.configure(url) or use an app.")
+        return self._engine
 
     def configure(self, url: str, **engine_kwargs: Any) -> Engine:
-        if self.engine is not None:
-            self.session.remove()
-            self.engine.dispose()
-        self.engine = make_engine(url, **engine_kwargs)
-        self.session.configure(bind=self.engine)
-        return self.engine
+        """Set the engine used outside an app context (scripts, benchmarks)."""
+        self.session.remove()
+        self._engine = make_engine(url, **engine_kwargs)
+        return self._engine
 
     def init_app(self, app: Any) -> None:
-        self.configure(app.config["DATABASE_URL"])
+        app.extensions["catalog_db"] = make_engine(app.config["DATABASE_URL"])
         app.teardown_appcontext(lambda _exc: self.session.remove())
-        app.extensions["catalog_db"] = self
 
 
 db = Database()

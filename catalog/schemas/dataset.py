@@ -161,10 +161,13 @@ class DatasetInputSchema(Schema):
     )
     notes = Text()
 
-    @validates_schema
-    def _rights_when_not_public(self, data: dict, partial: Any = None, **_kwargs: Any) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _rights_when_not_public(
+        self, data: dict, original: Any, partial: Any = None, **_kwargs: Any
+    ) -> None:
         level = data.get("access_level")
-        if level and level != "public" and not data.get("rights"):
+        given = isinstance(original, dict) and str(original.get("rights") or "").strip()
+        if level and level != "public" and not data.get("rights") and not given:
             if partial is True or (partial and "rights" in partial):
                 return
             raise ValidationError(

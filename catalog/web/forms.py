@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from catalog.models import ACCESS_LEVELS
@@ -25,7 +26,9 @@ class DatasetForm(FlaskForm):
     description = TextAreaField("Description")
     keyword = StringField("Keywords", description="Separate keywords with commas.")
     theme = StringField("Themes", description="Separate themes with commas.")
-    access_level = SelectField("Access level", choices=[(level, level) for level in ACCESS_LEVELS])
+    access_level = SelectField(
+        "Access level", validate_choice=False, choices=[SelectChoice(v, v) for v in ACCESS_LEVELS]
+    )
     rights = TextAreaField(
         "Rights", description="Required unless public: why it is not public and how to ask for it."
     )
@@ -41,7 +44,10 @@ class DatasetForm(FlaskForm):
     steward_name = StringField("Steward name")
     steward_email = EmailField("Steward email")
     classification = SelectField(
-        "Classification", choices=[("", "(not classified)")] + [(c, c) for c in CLASSIFICATIONS]
+        "Classification",
+        validate_choice=False,
+        choices=[SelectChoice("", "(not classified)")]
+        + [SelectChoice(c, c) for c in CLASSIFICATIONS],
     )
     notes = TextAreaField("Internal notes", description="Seen only by stewards and the CDO.")
 
@@ -55,25 +61,30 @@ class DatasetForm(FlaskForm):
     }  # fmt: skip
 
     def to_payload(self) -> dict[str, Any]:
-        """The form's values as a DCAT-US payload for the dataset services."""
-        return {
-            "agency": self.agency.data,
-            "title": self.title.data,
-            "description": self.description.data,
-            "keyword": _split(self.keyword.data),
-            "theme": _split(self.theme.data),
-            "accessLevel": self.access_level.data,
-            "rights": self.rights.data,
-            "license": self.license.data,
-            "contactPoint": {"fn": self.contact_name.data, "hasEmail": self.contact_email.data},
-            "landingPage": self.landing_page.data,
-            "modified": self.modified.data,
-            "accrualPeriodicity": self.accrual_periodicity.data,
-            "describedBy": self.described_by.data,
-            "steward": {"name": self.steward_name.data, "email": self.steward_email.data},
-            "classification": self.classification.data,
-            "notes": self.notes.data,
-        }
+        """The form's values as a DCAT-US payload for the dataset services.
+
+        Absent values become "" (blank), which the schema reads as "no value".
+        """
+        return _blank_for_none(
+            {
+                "agency": self.agency.data,
+                "title": self.title.data,
+                "description": self.description.data,
+                "keyword": _split(self.keyword.data),
+                "theme": _split(self.theme.data),
+                "accessLevel": self.access_level.data,
+                "rights": self.rights.data,
+                "license": self.license.data,
+                "contactPoint": {"fn": self.contact_name.data, "hasEmail": self.contact_email.data},
+                "landingPage": self.landing_page.data,
+                "modified": self.modified.data,
+                "accrualPeriodicity": self.accrual_periodicity.data,
+                "describedBy": self.described_by.data,
+                "steward": {"name": self.steward_name.data, "email": self.steward_email.data},
+                "classification": self.classification.data,
+                "notes": self.notes.data,
+            }
+        )
 
     def fill_from(self, dataset: Any) -> None:
         self.agency.data = dataset.agency.code
@@ -99,6 +110,12 @@ class DatasetForm(FlaskForm):
             else:
                 field.errors = list(field.errors) + [str(m) for m in messages]
         return unplaced
+
+
+def _blank_for_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _blank_for_none(item) for key, item in value.items()}
+    return "" if value is None else value
 
 
 def _split(value: str | None) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from catalog.db import db
 from catalog.errors import InvalidInput, PermissionDenied, VersionConflict
@@ -15,10 +16,10 @@ from catalog.web.forms import DatasetForm
 bp = Blueprint("steward", __name__)
 
 
-def _agency_choices() -> list[tuple[str, str]]:
+def _agency_choices() -> list[SelectChoice]:
     user = current_user._get_current_object()
     return [
-        (agency.code, f"{agency.name} ({agency.code})")
+        SelectChoice(agency.code, f"{agency.name} ({agency.code})")
         for agency in list_agencies(db.session)
         if can_edit_agency(user, agency.id)
     ]
