@@ -63,6 +63,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.session.commit()
     yield application
     db.session.remove()
+    application.extensions["catalog_db"].dispose()
+    db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
