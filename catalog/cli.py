@@ -130,4 +130,28 @@ def users_token(email: str) -> None:
     click.echo(token)
 
 
-COMMANDS = [init_command, demo_command, run_command, users]
+@click.command("backup")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+@fail_on_service_errors
+def backup_command(out: Path) -> None:
+    """Write every record and the audit trail to a gzipped JSON-lines file."""
+    from catalog.services.backup import backup_database
+
+    counts = backup_database(db.engine, out)
+    click.echo(f"Backed up {sum(counts.values())} rows from {len(counts)} tables to {out}.")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+@fail_on_service_errors
+def restore_command(backup_file: Path) -> None:
+    """Load a backup into an empty database, then rebuild what derives from it."""
+    from catalog.services.backup import restore_database
+
+    counts = restore_database(db.engine, backup_file)
+    click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+
+
+COMMANDS = [init_command, demo_command, run_command, users, backup_command, restore_command]
