@@ -9,6 +9,7 @@ import isodate
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from catalog import events
 from catalog.errors import Conflict, InvalidInput, NotFound, PermissionDenied, VersionConflict
@@ -100,7 +101,7 @@ def update_dataset(
     old, new = diff(before, after)
     if not new:
         return dataset
-    session.flush()
+    _flush_checking_version(session, dataset, expected_version)
     record_event(session, actor, "dataset.update", "dataset", dataset.id, old, new)
     events.datasets_changed.send("datasets", ids=[dataset.id])
     return dataset
@@ -212,6 +213,17 @@ def _apply(dataset: Dataset, data: dict[str, Any]) -> None:
 def _set_status(dataset: Dataset, status: str) -> None:
     dataset.status = status
     dataset.withdrawn_at = utcnow() if status == STATUS_WITHDRAWN else None
+
+
+def _flush_checking_version(session: Session, dataset: Dataset, given: int | None) -> None:
+    """Flush; a concurrent commit since we read the row surfaces as ``VersionConflict``."""
+    read_version = dataset.version
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        current = session.scalar(select(Dataset.version).where(Dataset.id == dataset.id))
+        raise VersionConflict(current or read_version + 1, given or read_version) from None
 
 
 def _require_edit(actor: User | str, agency: Agency) -> None:
