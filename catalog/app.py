@@ -41,8 +41,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)  # before CSRF, so refused requests still count against the limit
     csrf.init_app(app)
-    limiter.init_app(app)
 
     from catalog.api import init_app as init_api
     from catalog.web import init_app as init_web
