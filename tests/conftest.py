@@ -16,6 +16,7 @@ from sqlalchemy import delete, text
 from catalog import create_app
 from catalog.db import Base, db
 from catalog.models import Dataset, User
+from catalog.services import users as users_service
 from catalog.services.bootstrap import init_catalog
 from catalog.services.datasets import create_dataset
 from catalog.services.users import create_user, issue_token
@@ -45,6 +46,8 @@ def _reset_schema(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    # Hashing strength is not under test; scrypt would make every sign-in cost ~100 ms.
+    users_service.PASSWORD_METHOD = "pbkdf2:sha256:1000"
     url = _database_url(tmp_path_factory)
     instance = tmp_path_factory.mktemp("instance")
     _reset_schema(url)

@@ -125,3 +125,14 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
     assert result.returncode != 0
     assert "CATALOG_SECRET_KEY is required" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_passwords_are_stored_hashed(app, make_user):
+    from catalog.services.users import authenticate
+
+    make_user("cdo", email="cdo@opm.ct.gov", password="a long enough password")
+    with app.app_context():
+        user = db.session.query(User).filter_by(email="cdo@opm.ct.gov").one()
+        assert "a long enough password" not in user.password_hash
+        assert authenticate(db.session, "cdo@opm.ct.gov", "a long enough password") == user
+        assert authenticate(db.session, "cdo@opm.ct.gov", "a long enough passworD") is None

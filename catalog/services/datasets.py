@@ -55,6 +55,10 @@ def create_dataset(
 
     ``actor`` is a user, or a label such as ``"harvest:ct"`` for trusted system processes.
     """
+    code = payload.get("agency") if isinstance(payload, dict) else None
+    if isinstance(code, str) and code.strip():
+        # Refuse a steward of another agency before saying anything about the body.
+        _require_edit(actor, find_agency(session, code))
     data = validate_dataset(payload, partial=partial)
     agency = _resolve_agency(session, data.pop("agency", None), actor)
     _require_edit(actor, agency)

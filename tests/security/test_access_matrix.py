@@ -1,0 +1,124 @@
+"""Every URL rule of the app, as anonymous, a steward of another agency, the owning steward and
+the CDO: the status each gets, and no internal or non-public detail leaking to the first two.
+
+A new route fails `test_every_route_is_classified` until it is added to ROUTES below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from flask import url_for
+
+SECRET = "7731"  # appears only in internal fields and non-public access paths
+ROLES = ("anonymous", "other_steward", "owner", "cdo")
+
+# Expected status per role for a policy.
+POLICIES = {
+    "public": (200, 200, 200, 200),
+    "signed_in": (302, 200, 200, 200),
+    "agency_steward": (302, 403, 200, 200),
+    "cdo_only": (302, 403, 403, 200),
+    # API writes with a bearer token (anonymous sends none).
+    "api_write_agency": (401, 403, None, None),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    method: str
+    policy: str
+    body: dict | None = None
+
+
+ROUTES = [
+    Route("pages.index", "GET", "public"),
+    Route("pages.dataset", "GET", "public"),
+    Route("auth.login", "GET", "public"),
+    Route("steward.new_dataset", "GET", "signed_in"),
+    Route("steward.edit_dataset", "GET", "agency_steward"),
+    Route("api_v1.list_agencies_view", "GET", "public"),
+    Route("api_v1.list_datasets", "GET", "public"),
+    Route("api_v1.get_dataset", "GET", "public"),
+    Route("api_v1.openapi_document", "GET", "public"),
+    Route("api_v1.create_dataset", "POST", "api_write_agency", {"agency": "DPH"}),
+    Route("api_v1.update_dataset", "PATCH", "api_write_agency", {"keyword": ["x"]}),
+]
+# Rules not checked here, with the reason.
+EXEMPT = {
+    "static": "files shipped with the app",
+    "auth.logout": "POST only; needs a session and a CSRF token (tested in tests/web)",
+}
+
+
+@pytest.fixture
+def world(app, make_user, make_dataset, token_for):
+    owner = make_user("steward", agencies=("DPH",), email="owner@dph.ct.gov")
+    other = make_user("steward", agencies=("DOT",), email="other@dot.ct.gov")
+    cdo = make_user("cdo", email="cdo@opm.ct.gov")
+    dataset = make_dataset(
+        agency="DPH",
+        accessLevel="non-public",
+        rights="Protected health information (HIPAA).",
+        notes=f"Internal note {SECRET}",
+        steward={"name": f"Steward {SECRET}", "email": f"s{SECRET}@dph.ct.gov"},
+        distribution=[
+            {"downloadURL": f"https://internal.ct.gov/{SECRET}.csv", "mediaType": "text/csv"}
+        ],
+    )
+    return {
+        "users": {"other_steward": other, "owner": owner, "cdo": cdo},
+        "tokens": {
+            "other_steward": token_for(other),
+            "owner": token_for(owner),
+            "cdo": token_for(cdo),
+        },
+        "params": {"dataset_id": dataset.id, "code": "DPH"},
+    }
+
+
+def _url(app, route: Route, params: dict) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == route.endpoint)
+    missing = [arg for arg in rule.arguments if arg not in params]
+    assert not missing, f"add sample values for {missing} to world['params']"
+    with app.test_request_context():
+        return url_for(route.endpoint, **{arg: params[arg] for arg in rule.arguments})
+
+
+def _sign_in(client, email: str) -> None:
+    from tests.web.test_steward_forms import sign_in
+
+    assert sign_in(client, email).status_code == 302
+
+
+def test_every_route_is_classified(app):
+    classified = {route.endpoint for route in ROUTES} | set(EXEMPT)
+    unclassified = sorted(
+        rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint not in classified
+    )
+    assert unclassified == [], "classify these routes in ROUTES or EXEMPT"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.endpoint}")
+@pytest.mark.parametrize("role", ROLES)
+def test_route_status_and_no_leaks(app, world, route, role):
+    expected = POLICIES[route.policy][ROLES.index(role)]
+    url = _url(app, route, world["params"])
+    client = app.test_client()
+    headers = {}
+    if route.method == "GET":
+        if role != "anonymous":
+            _sign_in(client, world["users"][role].email)
+        response = client.get(url)
+    else:
+        if role != "anonymous":
+            headers["Authorization"] = f"Bearer {world['tokens'][role]}"
+        response = client.open(url, method=route.method, json=route.body or {}, headers=headers)
+    if expected is None:  # allowed: anything but an authorisation refusal or a server error
+        assert response.status_code not in (401, 403) and response.status_code < 500
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:300]
+    if role in ("anonymous", "other_steward"):
+        assert SECRET not in response.get_data(as_text=True)
