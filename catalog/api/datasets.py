@@ -24,7 +24,7 @@ def list_datasets():
         - {in: query, name: agency, schema: {type: string}}
         - {in: query, name: access_level, schema: {type: string}}
         - {in: query, name: include_withdrawn, schema: {type: boolean}}
-        - {in: query, name: page, schema: {type: integer, minimum: 1}}
+        - {in: query, name: page, schema: {type: integer, minimum: 1, maximum: 10000}}
         - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
       responses:
         200:

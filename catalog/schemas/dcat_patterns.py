@@ -37,8 +37,15 @@ def patterns(prop: str) -> tuple[re.Pattern[str], ...]:
     return tuple(_patterns(prop))
 
 
+@cache
+def allowed_values(prop: str) -> frozenset[str]:
+    """Literal values the official schema lists for a property (e.g. ``irregular``)."""
+    spec = _dataset_properties()[prop]
+    return frozenset(v for option in spec.get("anyOf", [spec]) for v in option.get("enum", []))
+
+
 def matches(prop: str, value: str) -> bool:
-    return any(p.search(value) for p in patterns(prop))
+    return value in allowed_values(prop) or any(p.search(value) for p in patterns(prop))
 
 
 MEDIA_TYPE = re.compile(r"^[-\w]+/[-\w]+(\.[-\w]+)*([+][-\w]+)?$")

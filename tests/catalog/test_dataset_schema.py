@@ -46,9 +46,13 @@ def test_real_non_public_record_without_rights_is_flagged(cdc):
 
 
 def test_real_record_with_a_free_text_frequency_is_flagged(cdc):
-    entry = cdc["28df-2bwy"]
-    assert not entry["accrualPeriodicity"].startswith("R/")
+    entry = cdc["29hc-w46k"]
+    assert entry["accrualPeriodicity"] == "Weekly"
     assert "accrualPeriodicity" in errors_of(entry)
+
+
+def test_real_record_declaring_irregular_updates_is_valid(cdc):
+    assert load(cdc["28df-2bwy"])["accrual_periodicity"] == "irregular"
 
 
 def test_real_record_with_blank_description_is_flagged(cdc):
@@ -101,3 +105,12 @@ def test_blank_optional_fields_count_as_absent():
          "rights": "  ", "license": "", "landingPage": "", "modified": ""}
     )  # fmt: skip
     assert data["rights"] is None and data["license"] is None and data["modified"] is None
+
+
+@pytest.mark.parametrize("value", ["irregular", "R/P1M", "R/PT1H", "R/P0.5W"])
+def test_update_frequencies_the_standard_allows(value):
+    data = DatasetInputSchema().load(
+        {"title": "T", "description": "D", "accessLevel": "public", "contactPoint": {"fn": "X"},
+         "accrualPeriodicity": value}
+    )  # fmt: skip
+    assert data["accrual_periodicity"] == value
