@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from catalog.models.plan import EXAMPLE_MARKER
 from catalog.models import (
     PlanFocalPoint,
     PlanGoal,
@@ -43,9 +44,19 @@ def can_manage_plan(user: User | None) -> bool:
     return user is not None and user.is_active and user.is_cdo_or_admin
 
 
+class Clock:
+    """Where "today" comes from; tests replace ``CLOCK.today`` to freeze it."""
+
+    def today(self) -> date:
+        return datetime.now(PLAN_TZ).date()
+
+
+CLOCK = Clock()
+
+
 def plan_today() -> date:
     """Today in Connecticut: comment windows open and close on Connecticut dates."""
-    return datetime.now(PLAN_TZ).date()
+    return CLOCK.today()
 
 
 # ---------------------------------------------------------------------------- loading
@@ -250,12 +261,14 @@ def update_objective(
     objective = session.get(PlanObjective, objective_id)
     if objective is None:
         raise NotFound(f"No objective {objective_id}.")
-    payload = {"id": objective.key, "example": objective.example, **changes}
+    # Text the CDO writes is the plan's own: an objective stays an example only while it says so.
+    payload = {"id": objective.key, **changes}
+    payload["example"] = EXAMPLE_MARKER in str(changes.get("text") or "")
     try:
         data = ObjectiveSchema().load(payload)
     except ValidationError as exc:
         raise InvalidInput(exc.messages) from None  # type: ignore[arg-type]
-    fields = ("text", "metric", "target", "unit", "due")
+    fields = ("text", "metric", "target", "unit", "due", "example")
     before = {name: getattr(objective, name) for name in fields}
     for name in fields:
         setattr(objective, name, data.get(name))
