@@ -16,7 +16,7 @@ from catalog.services import feedback as feedback_service
 from catalog.services import plan as plan_service
 from catalog.services.feedback import CommentWindowClosed
 from catalog.web.plan import bp
-from catalog.web.plan.forms import FeedbackForm, FeedbackStatusForm
+from catalog.web.plan.forms import FeedbackForm, FeedbackStatusForm, as_choices
 from catalog.web.plan.pages import target_choices, viewer
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def dataset_feedback(dataset: Dataset) -> dict:
         return {"version": None, "form": None}
     version = versions[0]
     form = FeedbackForm(plan=version.key, formdata=None)
-    form.target.choices = [(f"dataset:{dataset.id}", dataset.title)]
+    form.target.choices = as_choices([(f"dataset:{dataset.id}", dataset.title)])
     form.target.data = f"dataset:{dataset.id}"
     return {"version": version, "form": form}
 
@@ -56,12 +56,13 @@ def feedback():  # noqa: ANN201
     form = FeedbackForm()
     if version is not None:
         form.plan.data = form.plan.data or version.key
-        form.target.choices = target_choices(version)
+        pairs = target_choices(version)
         target = request.values.get("target") or ""
         if target.startswith("dataset:"):
             dataset = db.session.get(Dataset, target.partition(":")[2])
             if dataset is not None:
-                form.target.choices.append((target, f"Dataset: {dataset.title}"))
+                pairs.append((target, f"Dataset: {dataset.title}"))
+        form.target.choices = as_choices(pairs)
     refusal = None
     status = 200
     if form.validate_on_submit():

@@ -12,9 +12,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import SelectChoice
 from wtforms.validators import Optional
 
 from catalog.models.plan import FEEDBACK_STATUSES, REPORT_STATUSES
+
+
+def as_choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class FeedbackForm(FlaskForm):
@@ -37,14 +43,14 @@ class FeedbackForm(FlaskForm):
 
 
 class FeedbackStatusForm(FlaskForm):
-    status = SelectField("Status", choices=[(s, s) for s in FEEDBACK_STATUSES])
+    status = SelectField("Status", choices=as_choices([(s, s) for s in FEEDBACK_STATUSES]))
 
 
 class ProgressReportForm(FlaskForm):
     agency = SelectField("Agency", choices=[], validate_choice=False)
     objective = SelectField("Objective", choices=[], validate_choice=False)
     period = StringField("Period", description="A half-year or quarter, e.g. 2026-H2 or 2026-Q3.")
-    status = SelectField("Status", choices=[(s, s) for s in REPORT_STATUSES])
+    status = SelectField("Status", choices=as_choices([(s, s) for s in REPORT_STATUSES]))
     metric_value = StringField(
         "Metric value (optional)", description="The objective's metric, as measured for the period."
     )

@@ -16,7 +16,7 @@ from catalog.services.feedback import window_message
 from catalog.services.plan_links import datasets_for, standards_by_principle
 from catalog.services.progress import objective_progress
 from catalog.web.plan import bp
-from catalog.web.plan.forms import FeedbackForm
+from catalog.web.plan.forms import FeedbackForm, as_choices
 
 
 def viewer() -> User | None:
@@ -96,7 +96,7 @@ def plan_page():  # noqa: ANN201
     form = None
     if context["window_open"]:
         form = FeedbackForm(plan=version.key)
-        form.target.choices = target_choices(version)
+        form.target.choices = as_choices(target_choices(version))
     return render_template("plan/plan.html", form=form, **context)
 
 

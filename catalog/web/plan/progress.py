@@ -12,7 +12,7 @@ from catalog.services import plan as plan_service
 from catalog.services import progress as progress_service
 from catalog.services.agencies import list_agencies
 from catalog.web.plan import bp
-from catalog.web.plan.forms import ProgressReportForm
+from catalog.web.plan.forms import ProgressReportForm, as_choices
 
 
 def _version():  # noqa: ANN202
@@ -31,16 +31,14 @@ def report_progress():  # noqa: ANN201
     user = current_user._get_current_object()
     version = _version()
     form = ProgressReportForm()
-    form.agency.choices = [
-        (a.code, f"{a.name} ({a.code})")
-        for a in list_agencies(db.session)
-        if can_edit_agency(user, a.id)
-    ]
+    form.agency.choices = as_choices(
+        [(a.code, f"{a.name} ({a.code})") for a in list_agencies(db.session) if can_edit_agency(user, a.id)]
+    )
     if not form.agency.choices:
         raise PermissionDenied("Your account reports for no agency.")
-    form.objective.choices = [
-        (o.key, f"{o.key}: {o.text}") for o in plan_service.active_objectives(version)
-    ]
+    form.objective.choices = as_choices(
+        [(o.key, f"{o.key}: {o.text}") for o in plan_service.active_objectives(version)]
+    )
     if not form.is_submitted():
         form.period.data = progress_service.default_period()
         if request.args.get("objective"):
