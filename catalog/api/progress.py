@@ -13,7 +13,7 @@ from catalog.services import progress as progress_service
 
 
 @api_v1.post("/progress-reports")
-def create_progress_report():  # noqa: ANN201
+def create_progress_report():
     """Report progress on an objective.
     ---
     post:
@@ -30,7 +30,9 @@ def create_progress_report():  # noqa: ANN201
         201: {description: Created, content: {application/json: {schema: ProgressReportOutput}}}
         200: {description: Replaced, content: {application/json: {schema: ProgressReportOutput}}}
         401: {description: No or bad token, content: {application/json: {schema: Errors}}}
-        403: {description: Not a steward of that agency, content: {application/json: {schema: Errors}}}
+        403:
+          description: Not a steward of that agency
+          content: {application/json: {schema: Errors}}
         422: {description: Invalid fields, content: {application/json: {schema: Errors}}}
     """
     actor = require_token_user()
@@ -43,7 +45,7 @@ def create_progress_report():  # noqa: ANN201
 
 
 @api_v1.get("/progress-reports")
-def list_progress_reports():  # noqa: ANN201
+def list_progress_reports():
     """List progress reports.
     ---
     get:

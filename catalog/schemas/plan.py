@@ -24,7 +24,9 @@ from catalog.models.plan import (
 )
 from catalog.schemas.fields import Text
 
-ELEMENT_ID = validate.Regexp(r"^[A-Za-z][A-Za-z0-9.\-]{0,31}$", error="Use letters, digits, '.', '-'.")
+ELEMENT_ID = validate.Regexp(
+    r"^[A-Za-z][A-Za-z0-9.\-]{0,31}$", error="Use letters, digits, '.', '-'."
+)
 PERIOD_RE = re.compile(r"^(?P<year>\d{4})-(?P<part>H[12]|Q[1-4])$")
 
 
@@ -197,7 +199,9 @@ class FeedbackInputSchema(Schema):
     def _target(self, data: dict, **_kwargs: Any) -> None:
         kind, _, _key = (data.get("target") or "general").partition(":")
         if kind not in FEEDBACK_TARGETS:
-            raise ValidationError("Choose the plan as a whole, a plan element or a dataset.", "target")
+            raise ValidationError(
+                "Choose the plan as a whole, a plan element or a dataset.", "target"
+            )
 
 
 FEEDBACK_STATUS_CHOICES = FEEDBACK_STATUSES

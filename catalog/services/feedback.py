@@ -155,7 +155,7 @@ def list_feedback(
 def feedback_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Feedback.status, func.count()).group_by(Feedback.status))
     counts = dict.fromkeys(FEEDBACK_STATUSES, 0)
-    counts.update({status: count for status, count in rows})
+    counts.update(dict(rows.all()))
     return counts
 
 

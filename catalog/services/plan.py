@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
-from catalog.models.plan import EXAMPLE_MARKER
 from catalog.models import (
     PlanFocalPoint,
     PlanGoal,
@@ -24,6 +23,7 @@ from catalog.models import (
     PlanVersion,
     User,
 )
+from catalog.models.plan import EXAMPLE_MARKER
 from catalog.schemas.plan import ObjectiveSchema, PlanFileSchema
 from catalog.services.audit import record_event
 
@@ -135,8 +135,10 @@ def _apply_version(version: PlanVersion, data: dict[str, Any]) -> None:
     for row, entry in focal_points:
         row.title, row.description = entry["title"], entry.get("description")
     for goal, entry in _sync(version.goals, PlanGoal, data["goal"]):
-        goal.term, goal.title, goal.description = entry["term"], entry["title"], entry.get(
-            "description"
+        goal.term, goal.title, goal.description = (
+            entry["term"],
+            entry["title"],
+            entry.get("description"),
         )
         for objective, item in _sync(goal.objectives, PlanObjective, entry["objective"]):
             for name in ("text", "metric", "target", "unit", "due"):
@@ -154,7 +156,10 @@ def _sync(rows: list, model: type, entries: list[dict[str, Any]]) -> list[tuple[
             rows.append(row)
         row.position, row.example, row.retired = position, entry.get("example", False), False
         if hasattr(row, "datasets"):
-            row.datasets, row.themes = list(entry.get("datasets", [])), list(entry.get("themes", []))
+            row.datasets, row.themes = (
+                list(entry.get("datasets", [])),
+                list(entry.get("themes", [])),
+            )
         pairs.append((row, entry))
     for row in by_key.values():
         row.retired = True
@@ -306,4 +311,3 @@ def update_comment_window(
     )
     session.flush()
     return version
-

@@ -79,7 +79,10 @@ def _rules(node: Any, plan: str | None, rule_set: str) -> list[tuple[str, dict[s
         for principle in principles:
             if isinstance(principle, str):
                 found.append(
-                    (rule_set, {"plan": plan, "principle": principle, "id": rule_id, "title": title})
+                    (
+                        rule_set,
+                        {"plan": plan, "principle": principle, "id": rule_id, "title": title},
+                    )
                 )
     for key, value in node.items():
         if key != "principle" and isinstance(value, dict | list):
@@ -87,8 +90,10 @@ def _rules(node: Any, plan: str | None, rule_set: str) -> list[tuple[str, dict[s
     return found
 
 
-def datasets_for(session: Session, refs: list[str], themes: list[str], limit: int = 20) -> list[Dataset]:
-    """Active datasets named on a plan element by id or identifier (themes are linked as searches)."""
+def datasets_for(
+    session: Session, refs: list[str], themes: list[str], limit: int = 20
+) -> list[Dataset]:
+    """Active datasets a plan element names by id or identifier (themes link to searches)."""
     refs = [ref for ref in refs if isinstance(ref, str) and ref]
     if not refs:
         return []

@@ -37,7 +37,9 @@ def period_for(day: date, kind: str = "half") -> str:
     return f"{day.year}-H{1 if day.month <= 6 else 2}"
 
 
-def submit_progress_report(session: Session, payload: Any, actor: User) -> tuple[ProgressReport, bool]:
+def submit_progress_report(
+    session: Session, payload: Any, actor: User
+) -> tuple[ProgressReport, bool]:
     """Record an agency's report on an objective for a period; a second report for the same
     agency, objective and period replaces the first. Stewards report for their own agencies only.
 
@@ -76,7 +78,11 @@ def submit_progress_report(session: Session, payload: Any, actor: User) -> tuple
     report.submitted_at = utcnow()
     session.flush()
     after = {name: getattr(report, name) for name in REPORT_FIELDS}
-    after |= {"agency": agency.code, "objective": f"{plan_key}:{objective.key}", "period": report.period}
+    after |= {
+        "agency": agency.code,
+        "objective": f"{plan_key}:{objective.key}",
+        "period": report.period,
+    }
     record_event(
         session,
         actor,

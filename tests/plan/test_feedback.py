@@ -54,10 +54,14 @@ def test_plan_page_form_stores_a_comment_on_a_principle_while_the_window_is_open
     response = client.post(
         "/feedback",
         data={
-            "csrf_token": csrf_from(page), "plan": "2018-phase1-draft", "target": "principle:P10",
-            "comment": "Publish the data-sharing agreements too.", "name": "Ada Resident",
-            "email": "ada@example.org", "organisation": "Hartford Civic Data",
-        },  # fmt: skip
+            "csrf_token": csrf_from(page),
+            "plan": "2018-phase1-draft",
+            "target": "principle:P10",
+            "comment": "Publish the data-sharing agreements too.",
+            "name": "Ada Resident",
+            "email": "ada@example.org",
+            "organisation": "Hartford Civic Data",
+        },
     )
 
     assert response.status_code == 302
@@ -66,7 +70,9 @@ def test_plan_page_form_stores_a_comment_on_a_principle_while_the_window_is_open
         stored = db.session.scalars(select(Feedback)).one()
         assert (stored.target_kind, stored.target_key, stored.status) == ("principle", "P10", "new")
         assert (stored.name, stored.email) == ("Ada Resident", "ada@example.org")
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "feedback")).one()
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.entity_type == "feedback")
+        ).one()
         assert "ada@example.org" not in str(event.after)
 
 
@@ -82,11 +88,16 @@ def test_every_field_is_optional(client, app, freeze_today):
 def test_feedback_after_the_window_closed_is_refused_with_the_message_and_not_stored(
     client, app, freeze_today
 ):
-    response = post_later(client, freeze_today, AFTER_PHASE1, comment="Late", email="late@example.org")
+    response = post_later(
+        client, freeze_today, AFTER_PHASE1, comment="Late", email="late@example.org"
+    )
 
     assert response.status_code == 403
     html = response.get_data(as_text=True)
-    assert "Public comment on State Data Plan — Phase 1 draft (August 2018) closed on August 24, 2018" in html
+    assert (
+        "Public comment on State Data Plan — Phase 1 draft (August 2018) closed on August 24, 2018"
+        in html
+    )
     assert "Your comment was not stored." in html
     assert feedback_count(app) == 0
     plan_page = client.get("/plan?version=2018-phase1-draft").get_data(as_text=True)
@@ -104,7 +115,9 @@ def test_feedback_before_the_window_opens_is_refused(client, app, freeze_today):
 def test_versions_without_a_window_refuse_comments_today(client, app, freeze_today):
     response = post_later(client, freeze_today, date(2026, 11, 25), plan="2025-2026", comment="Hi")
     assert response.status_code == 403
-    assert "State Data Plan 2025-2026 is not open for public comment" in response.get_data(as_text=True)
+    assert "State Data Plan 2025-2026 is not open for public comment" in response.get_data(
+        as_text=True
+    )
     assert feedback_count(app) == 0
 
 
@@ -135,10 +148,12 @@ def test_dataset_page_form_comments_on_the_dataset_under_the_newest_open_version
     response = client.post(
         "/feedback",
         data={
-            "csrf_token": csrf_from(page), "plan": "2018-phase1-draft",
-            "target": f"dataset:{dataset.id}", "comment": "Please add town codes.",
+            "csrf_token": csrf_from(page),
+            "plan": "2018-phase1-draft",
+            "target": f"dataset:{dataset.id}",
+            "comment": "Please add town codes.",
             "email": "resident@example.org",
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/datasets/{dataset.id}")
@@ -146,8 +161,14 @@ def test_dataset_page_form_comments_on_the_dataset_under_the_newest_open_version
         stored = db.session.scalars(select(Feedback)).one()
         assert (stored.target_kind, stored.target_key) == ("dataset", dataset.id)
     # The contact details never appear on public pages.
-    for url in (f"/datasets/{dataset.id}", "/plan?version=2018-phase1-draft", "/feedback",
-                "/plan/print?version=2018-phase1-draft", f"/api/v1/datasets/{dataset.id}"):  # fmt: skip
+    public_pages = (
+        f"/datasets/{dataset.id}",
+        "/plan?version=2018-phase1-draft",
+        "/feedback",
+        "/plan/print?version=2018-phase1-draft",
+        f"/api/v1/datasets/{dataset.id}",
+    )
+    for url in public_pages:
         body = client.get(url).get_data(as_text=True)
         assert "resident@example.org" not in body, url
         assert "Please add town codes." not in body, url
@@ -164,7 +185,9 @@ def test_cdo_triages_feedback_with_audited_status_changes(
     client, app, make_user, login, freeze_today
 ):
     freeze_today(DURING_PHASE1)
-    post_feedback(client, comment="=HYPERLINK(\"http://evil.example\")", name="+Mallory", email="m@example.org")
+    post_feedback(
+        client, comment='=HYPERLINK("http://evil.example")', name="+Mallory", email="m@example.org"
+    )
     cdo = make_user("cdo", email="cdo@ct.gov")
     login(cdo)
     with app.app_context():
@@ -174,21 +197,28 @@ def test_cdo_triages_feedback_with_audited_status_changes(
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "m@example.org" in html
     changed = client.post(
-        f"/plan/feedback/{feedback_id}/status", data={"csrf_token": csrf_from(html), "status": "answered"}
+        f"/plan/feedback/{feedback_id}/status",
+        data={"csrf_token": csrf_from(html), "status": "answered"},
     )
     assert changed.status_code == 302
-    assert "No feedback marked new." in client.get("/plan/feedback?status=new").get_data(as_text=True)
+    assert "No feedback marked new." in client.get("/plan/feedback?status=new").get_data(
+        as_text=True
+    )
     with app.app_context():
         assert db.session.get(Feedback, feedback_id).status == "answered"
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "feedback.status")).one()
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "feedback.status")
+        ).one()
         assert (event.actor_label, event.before, event.after) == (
-            "cdo@ct.gov", {"status": "new"}, {"status": "answered"},
+            "cdo@ct.gov",
+            {"status": "new"},
+            {"status": "answered"},
         )
 
     exported = client.get("/plan/feedback.csv")
     assert exported.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
-    assert rows[0]["comment"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert rows[0]["comment"] == '\'=HYPERLINK("http://evil.example")'
     assert rows[0]["name"] == "'+Mallory" and rows[0]["status"] == "answered"
 
 
@@ -204,8 +234,13 @@ def limited_client(app, tmp_path):
     """A client of an app built with rate limits on (the test settings turn them off)."""
     from catalog import create_app
 
-    limited = create_app({**{k: app.config[k] for k in ("ENV_NAME", "DATABASE_URL", "SECRET_KEY")},
-                          "INSTANCE_DIR": str(tmp_path), "RATELIMIT_ENABLED": True})
+    limited = create_app(
+        {
+            **{k: app.config[k] for k in ("ENV_NAME", "DATABASE_URL", "SECRET_KEY")},
+            "INSTANCE_DIR": str(tmp_path),
+            "RATELIMIT_ENABLED": True,
+        }
+    )
     limiter.reset()
     yield limited.test_client()
     limiter.enabled = False

@@ -97,7 +97,9 @@ def _copy_config(tmp_path: Path, app) -> Path:
     return config
 
 
-def test_a_bad_plan_file_stops_init_with_a_message_naming_the_file(app, runner, tmp_path, monkeypatch):
+def test_a_bad_plan_file_stops_init_with_a_message_naming_the_file(
+    app, runner, tmp_path, monkeypatch
+):
     config = _copy_config(tmp_path, app)
     bad = config / "plan" / "2027-2028.toml"
     bad.write_text(
@@ -118,15 +120,30 @@ def test_a_bad_plan_file_stops_init_with_a_message_naming_the_file(app, runner, 
         assert db.session.scalar(select(PlanVersion).where(PlanVersion.key == "2027-2028")) is None
 
 
+HEAD = 'key = "bad"\ntitle = "T"\nstatus = "final"\n'
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
         ('key = "x"\ntitle = "T"\nstatus = "final"\n', "must match the file name"),
         ('key = "bad"\ntitle = "T"\nstatus = "published"\n', "status"),
-        ('key = "bad"\ntitle = "T"\nstatus = "final"\n[[principle]]\nid = "P1"\ngroup = "Z"\ntext = "t"\n', "group 'Z'"),
-        ('key = "bad"\ntitle = "T"\nstatus = "final"\n[[focal_point]]\nid = "F1"\nexample = true\ntitle = "Open data"\n', EXAMPLE_MARKER),
-        ('key = "bad"\ntitle = "T"\nstatus = "final"\n[[goal]]\nid = "G1"\nterm = "someday"\ntitle = "t"\n', "goal[0].term"),
-        ('key = "bad"\ntitle = "T"\nstatus = "final"\n[comment_window]\nopens = 2019-01-02\ncloses = 2019-01-01\n', "closes"),
+        (
+            HEAD + '[[principle]]\nid = "P1"\ngroup = "Z"\ntext = "t"\n',
+            "group 'Z'",
+        ),
+        (
+            HEAD + '[[focal_point]]\nid = "F1"\nexample = true\ntitle = "Open data"\n',
+            EXAMPLE_MARKER,
+        ),
+        (
+            HEAD + '[[goal]]\nid = "G1"\nterm = "someday"\ntitle = "t"\n',
+            "goal[0].term",
+        ),
+        (
+            HEAD + "[comment_window]\nopens = 2019-01-02\ncloses = 2019-01-01\n",
+            "closes",
+        ),
         ('key = "bad"\ntitle = "T"\nstatus = "final"\nsurprise = 1\n', "surprise"),
         ('key = "bad"\ntitle = "T"\nstatus = ', "cannot be read"),
     ],
@@ -146,7 +163,9 @@ def test_init_updates_existing_rows_by_key_and_keeps_cdo_edits_until_the_file_ch
     plan_dir = tmp_path / "plan"
     shutil.copytree(PLAN_DIR, plan_dir)
     objective = session.scalar(
-        select(PlanObjective).where(PlanObjective.key == "G1.1").join(PlanObjective.goal)
+        select(PlanObjective)
+        .where(PlanObjective.key == "G1.1")
+        .join(PlanObjective.goal)
         .where(PlanObjective.goal.has(version=get_version(session, "2018-phase1-draft")))
     )
     objective_id = objective.id
@@ -156,7 +175,9 @@ def test_init_updates_existing_rows_by_key_and_keeps_cdo_edits_until_the_file_ch
     assert session.get(PlanObjective, objective_id).target == 90
 
     draft = plan_dir / "2018-phase1-draft.toml"
-    draft.write_text(draft.read_text(encoding="utf-8").replace("target = 75", "target = 60"), encoding="utf-8")
+    draft.write_text(
+        draft.read_text(encoding="utf-8").replace("target = 75", "target = 60"), encoding="utf-8"
+    )
     assert load_plan_versions(session, plan_dir) == (0, 1)
     assert session.get(PlanObjective, objective_id).target == 60  # same row, updated by key
     session.rollback()

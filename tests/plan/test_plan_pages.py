@@ -26,7 +26,11 @@ def test_plan_page_shows_principles_by_group_goals_and_focal_points(client):
     group_a = text.index("A. State data assets require careful and proactive stewardship")
     group_b = text.index("B. Create once use many times")
     group_c = text.index("C. Analysis and sharing of data is necessary")
-    p4 = text.index("P4 “Practice effective data stewardship") if "“" in text else text.index("P4 Practice")
+    p4 = (
+        text.index("P4 “Practice effective data stewardship")
+        if "“" in text
+        else text.index("P4 Practice")
+    )
     p9 = text.index("P9 ")
     p12 = text.index("P12 ")
     assert group_a < p4 < group_b < p9 < group_c < p12
@@ -143,18 +147,21 @@ def test_cdo_edits_an_objective_and_the_change_is_audited(app, client, make_user
     with app.app_context():
         version = get_version(db.session, "2025-2026")
         objective = version.goals[0].objectives[0]
-        objective_id, original = objective.id, (objective.text, objective.metric, objective.target,
-                                                objective.unit, objective.due, objective.example)  # fmt: skip
+        fields = ("text", "metric", "target", "unit", "due", "example")
+        objective_id, original = objective.id, [getattr(objective, f) for f in fields]
     login(make_user("cdo", email="cdo@ct.gov"))
     try:
         page = client.get(f"/plan/admin/objectives/{objective_id}").get_data(as_text=True)
         response = client.post(
             f"/plan/admin/objectives/{objective_id}",
             data={
-                "csrf_token": csrf_from(page), "text": "Publish a data dictionary for every dataset.",
-                "metric": "percent of datasets with describedBy", "target": "90", "unit": "percent",
+                "csrf_token": csrf_from(page),
+                "text": "Publish a data dictionary for every dataset.",
+                "metric": "percent of datasets with describedBy",
+                "target": "90",
+                "unit": "percent",
                 "due": "2026-12-31",
-            },  # fmt: skip
+            },
         )
         assert response.status_code == 302
         html = client.get("/plan?version=2025-2026").get_data(as_text=True)
@@ -168,14 +175,20 @@ def test_cdo_edits_an_objective_and_the_change_is_audited(app, client, make_user
             assert event.actor_label == "cdo@ct.gov" and event.after["target"] == 90.0
         bad = client.post(
             f"/plan/admin/objectives/{objective_id}",
-            data={"csrf_token": csrf_from(page), "text": "x", "metric": "m", "target": "lots",
-                  "due": "2026-12-31"},  # fmt: skip
+            data={
+                "csrf_token": csrf_from(page),
+                "text": "x",
+                "metric": "m",
+                "target": "lots",
+                "due": "2026-12-31",
+            },
         )
         assert bad.status_code == 422 and "Not a valid number." in bad.get_data(as_text=True)
     finally:
         with app.app_context():
             saved = db.session.get(PlanObjective, objective_id)
-            (saved.text, saved.metric, saved.target, saved.unit, saved.due, saved.example) = original
+            for name, value in zip(fields, original, strict=True):
+                setattr(saved, name, value)
             db.session.commit()
 
 
@@ -207,5 +220,3 @@ def test_plan_admin_is_for_the_cdo_only(client, make_user, login):
 
 def test_nav_links_to_the_plan(client):
     assert 'href="/plan">The plan</a>' in client.get("/").get_data(as_text=True)
-
-

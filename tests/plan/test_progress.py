@@ -39,7 +39,9 @@ def test_steward_reports_progress_for_own_agency_and_a_resubmission_replaces_it(
     assert created.json["plan"] == "2025-2026" and created.json["submitted_by"] == "ado@dph.ct.gov"
 
     replaced = client.post(
-        "/api/v1/progress-reports", json=report(status="at-risk", metric_value=55), headers=auth(token)
+        "/api/v1/progress-reports",
+        json=report(status="at-risk", metric_value=55),
+        headers=auth(token),
     )
     assert replaced.status_code == 200
     assert replaced.json["id"] == created.json["id"] and replaced.json["status"] == "at-risk"
@@ -53,10 +55,14 @@ def test_steward_reports_progress_for_own_agency_and_a_resubmission_replaces_it(
         assert sorted(actions) == ["progress.create", "progress.update"]
 
 
-def test_steward_of_another_agency_is_refused_and_nothing_is_stored(client, make_user, token_for, app):
+def test_steward_of_another_agency_is_refused_and_nothing_is_stored(
+    client, make_user, token_for, app
+):
     token = token_for(make_user("steward", agencies=("DOT",)))
 
-    response = client.post("/api/v1/progress-reports", json=report(agency="DPH"), headers=auth(token))
+    response = client.post(
+        "/api/v1/progress-reports", json=report(agency="DPH"), headers=auth(token)
+    )
 
     assert response.status_code == 403
     assert "DPH" in response.json["errors"]["_schema"][0]
@@ -73,7 +79,9 @@ def test_bad_reports_are_field_errors(client, make_user, token_for):
     )
     assert response.status_code == 422
     assert set(response.json["errors"]) >= {"period", "status"}
-    unknown = client.post("/api/v1/progress-reports", json=report(objective="G9.9"), headers=auth(token))
+    unknown = client.post(
+        "/api/v1/progress-reports", json=report(objective="G9.9"), headers=auth(token)
+    )
     assert unknown.status_code == 422 and "G9.9" in unknown.json["errors"]["objective"][0]
     assert client.post("/api/v1/progress-reports", json=report()).status_code == 401
 
@@ -90,7 +98,9 @@ def test_reading_reports_needs_an_account_and_stewards_see_only_their_agencies(
     assert client.get("/api/v1/progress-reports").status_code == 401
     seen_by_dot = client.get("/api/v1/progress-reports", headers=auth(dot)).json["items"]
     assert [item["agency"] for item in seen_by_dot] == ["DOT"]
-    seen_by_cdo = client.get("/api/v1/progress-reports?period=2026-H2", headers=auth(cdo)).json["items"]
+    seen_by_cdo = client.get("/api/v1/progress-reports?period=2026-H2", headers=auth(cdo)).json[
+        "items"
+    ]
     assert sorted(item["agency"] for item in seen_by_cdo) == ["DOT", "DPH"]
     assert client.get("/api/v1/progress-reports?period=2026", headers=auth(cdo)).status_code == 422
 
@@ -143,12 +153,16 @@ def test_plan_page_shows_progress_without_narratives(client, make_user, token_fo
     token = token_for(make_user("steward", agencies=("DPH",)))
     client.post("/api/v1/progress-reports", json=report(), headers=auth(token))
     client.post(
-        "/api/v1/progress-reports", json=report(period="2026-H1", metric_value=10), headers=auth(token)
+        "/api/v1/progress-reports",
+        json=report(period="2026-H1", metric_value=10),
+        headers=auth(token),
     )
 
     html = client.get("/plan?version=2025-2026").get_data(as_text=True)
 
-    assert "2026-H2: 1 agency report (1 on-track); median value 62 percent against 80" in " ".join(html.split())
+    assert "2026-H2: 1 agency report (1 on-track); median value 62 percent against 80" in " ".join(
+        html.split()
+    )
     assert "Data dictionaries published" not in html
 
 

@@ -1,4 +1,4 @@
-"""The plan's pages: /plan, /plan/print, /feedback, and the CDO's plan, progress and triage pages."""
+"""The plan pages: /plan, /plan/print, /feedback, and the CDO's progress, triage and edit pages."""
 
 from __future__ import annotations
 

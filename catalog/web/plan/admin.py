@@ -14,7 +14,7 @@ from catalog.web.plan import bp
 from catalog.web.plan.forms import ObjectiveForm, WindowForm
 
 
-def _cdo():  # noqa: ANN202
+def _cdo():
     user = current_user._get_current_object()
     if not plan_service.can_manage_plan(user):
         raise PermissionDenied("Only the CDO or an admin edits the plan.")
@@ -23,9 +23,11 @@ def _cdo():  # noqa: ANN202
 
 @bp.get("/plan/admin")
 @login_required
-def admin():  # noqa: ANN201
+def admin():
     _cdo()
-    versions = [plan_service.get_version(db.session, v.key) for v in plan_service.list_versions(db.session)]
+    versions = [
+        plan_service.get_version(db.session, v.key) for v in plan_service.list_versions(db.session)
+    ]
     forms = {
         v.key: WindowForm(formdata=None, opens=v.comment_opens, closes=v.comment_closes)
         for v in versions
@@ -35,7 +37,7 @@ def admin():  # noqa: ANN201
 
 @bp.post("/plan/admin/<version_key>/window")
 @login_required
-def admin_window(version_key: str):  # noqa: ANN201
+def admin_window(version_key: str):
     user = _cdo()
     form = WindowForm()
     if not form.validate_on_submit():
@@ -56,7 +58,7 @@ def admin_window(version_key: str):  # noqa: ANN201
 
 @bp.route("/plan/admin/objectives/<int:objective_id>", methods=["GET", "POST"])
 @login_required
-def admin_objective(objective_id: int):  # noqa: ANN201
+def admin_objective(objective_id: int):
     user = _cdo()
     objective = db.session.get(PlanObjective, objective_id)
     if objective is None:

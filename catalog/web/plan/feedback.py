@@ -51,7 +51,7 @@ def _form_version() -> object | None:
 
 @bp.route("/feedback", methods=["GET", "POST"])
 @limiter.limit(FEEDBACK_LIMITS, methods=["POST"])
-def feedback():  # noqa: ANN201
+def feedback():
     version = _form_version()
     form = FeedbackForm()
     if version is not None:
@@ -118,7 +118,7 @@ def _require_cdo() -> None:
 
 @bp.get("/plan/feedback")
 @login_required
-def triage():  # noqa: ANN201
+def triage():
     _require_cdo()
     status = request.args.get("status") or None
     if status is not None and status not in FEEDBACK_STATUSES:
@@ -136,7 +136,7 @@ def triage():  # noqa: ANN201
 
 @bp.get("/plan/feedback.csv")
 @login_required
-def triage_csv():  # noqa: ANN201
+def triage_csv():
     _require_cdo()
     status = request.args.get("status") or None
     rows = feedback_service.list_feedback(db.session, viewer(), status=status, limit=None)
@@ -149,7 +149,7 @@ def triage_csv():  # noqa: ANN201
 
 @bp.post("/plan/feedback/<int:feedback_id>/status")
 @login_required
-def triage_status(feedback_id: int):  # noqa: ANN201
+def triage_status(feedback_id: int):
     form = FeedbackStatusForm()
     if not form.validate_on_submit():
         abort(400, description="Choose new, read or answered.")

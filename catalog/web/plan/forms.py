@@ -8,11 +8,11 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms import SelectChoice
 from wtforms.validators import Optional
 
 from catalog.models.plan import FEEDBACK_STATUSES, REPORT_STATUSES
@@ -35,7 +35,9 @@ class FeedbackForm(FlaskForm):
         description="Only the Chief Data Officer's team sees your name, email and organisation.",
         render_kw={"autocomplete": "email"},
     )
-    organisation = StringField("Organisation (optional)", render_kw={"autocomplete": "organization"})
+    organisation = StringField(
+        "Organisation (optional)", render_kw={"autocomplete": "organization"}
+    )
     website = StringField(
         "Leave this field empty",
         render_kw={"autocomplete": "off", "tabindex": "-1"},

@@ -38,13 +38,20 @@ def target_choices(version: PlanVersion) -> list[tuple[str, str]]:
     choices = [("general", "The plan as a whole")]
     for principle in version.principles:
         if not principle.retired:
-            choices.append((f"principle:{principle.key}", f"Principle {principle.key}: {_short(principle.text)}"))
+            choices.append(
+                (
+                    f"principle:{principle.key}",
+                    f"Principle {principle.key}: {_short(principle.text)}",
+                )
+            )
     for goal in version.goals:
         if not goal.retired:
             choices.append((f"goal:{goal.key}", f"Goal {goal.key}: {_short(goal.title)}"))
     for focal in version.focal_points:
         if not focal.retired:
-            choices.append((f"focal_point:{focal.key}", f"Focal point {focal.key}: {_short(focal.title)}"))
+            choices.append(
+                (f"focal_point:{focal.key}", f"Focal point {focal.key}: {_short(focal.title)}")
+            )
     return choices
 
 
@@ -90,7 +97,7 @@ def plan_context(version: PlanVersion) -> dict[str, Any]:
 
 
 @bp.get("/plan")
-def plan_page():  # noqa: ANN201
+def plan_page():
     version = selected_version()
     context = plan_context(version)
     form = None
@@ -101,6 +108,6 @@ def plan_page():  # noqa: ANN201
 
 
 @bp.get("/plan/print")
-def plan_print():  # noqa: ANN201
+def plan_print():
     version = selected_version()
     return render_template("plan/print.html", **plan_context(version))

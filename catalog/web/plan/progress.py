@@ -15,7 +15,7 @@ from catalog.web.plan import bp
 from catalog.web.plan.forms import ProgressReportForm, as_choices
 
 
-def _version():  # noqa: ANN202
+def _version():
     key = request.args.get("version") or None
     if key:
         return plan_service.get_version(db.session, key)
@@ -27,12 +27,16 @@ def _version():  # noqa: ANN202
 
 @bp.route("/plan/progress/new", methods=["GET", "POST"])
 @login_required
-def report_progress():  # noqa: ANN201
+def report_progress():
     user = current_user._get_current_object()
     version = _version()
     form = ProgressReportForm()
     form.agency.choices = as_choices(
-        [(a.code, f"{a.name} ({a.code})") for a in list_agencies(db.session) if can_edit_agency(user, a.id)]
+        [
+            (a.code, f"{a.name} ({a.code})")
+            for a in list_agencies(db.session)
+            if can_edit_agency(user, a.id)
+        ]
     )
     if not form.agency.choices:
         raise PermissionDenied("Your account reports for no agency.")
@@ -70,7 +74,7 @@ def report_progress():  # noqa: ANN201
 
 @bp.get("/plan/progress")
 @login_required
-def progress_overview():  # noqa: ANN201
+def progress_overview():
     """The CDO sees who has not reported for a period; stewards see their agencies' reports."""
     user = current_user._get_current_object()
     version = _version()
