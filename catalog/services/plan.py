@@ -36,7 +36,15 @@ except ZoneInfoNotFoundError:  # pragma: no cover - systems without tz data
 
 
 class PlanFileError(ServiceError):
-    """A plan file is missing, unreadable or invalid; the message names the file."""
+    """A plan file is unreadable or invalid; ``errors`` maps the file's path to the problem, so
+    the CLI prints one line: ``Invalid plan file. config/plan/x.toml: goal[0].due: ...``."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__("Invalid plan file.", {str(path): [problem]})
+        self.path, self.problem = path, problem
+
+    def __str__(self) -> str:
+        return f"Invalid plan file {self.path}: {self.problem}"
 
 
 def can_manage_plan(user: User | None) -> bool:
@@ -67,15 +75,13 @@ def read_plan_file(path: Path) -> dict[str, Any]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PlanFileError(f"Plan file {path}: cannot be read: {exc}") from None
+        raise PlanFileError(path, f"cannot be read: {exc}") from None
     try:
         data = PlanFileSchema().load(raw)
     except ValidationError as exc:
-        raise PlanFileError(f"Plan file {path}: {_describe(exc.messages)}") from None
+        raise PlanFileError(path, _describe(exc.messages)) from None
     if data["key"] != path.stem:
-        raise PlanFileError(
-            f"Plan file {path}: key {data['key']!r} must match the file name ({path.stem!r})."
-        )
+        raise PlanFileError(path, f"key {data['key']!r} must match the file name ({path.stem!r}).")
     return data
 
 

@@ -13,7 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.errors import InvalidInput, PermissionDenied
-from catalog.models import UNASSIGNED_CODE, Agency, PlanObjective, PlanVersion, ProgressReport, User
+from catalog.models import (
+    UNASSIGNED_CODE,
+    Agency,
+    PlanGoal,
+    PlanObjective,
+    PlanVersion,
+    ProgressReport,
+    User,
+)
+from catalog.models._common import utcnow
 from catalog.permissions import can_edit_agency
 from catalog.schemas.plan import PERIOD_RE, ProgressReportInputSchema
 from catalog.services.agencies import find_agency
@@ -73,8 +82,6 @@ def submit_progress_report(
     for name in REPORT_FIELDS:
         setattr(report, name, data.get(name))
     report.submitted_by = actor
-    from catalog.models._common import utcnow
-
     report.submitted_at = utcnow()
     session.flush()
     after = {name: getattr(report, name) for name in REPORT_FIELDS}
@@ -119,8 +126,6 @@ def list_progress_reports(
     if agency_code:
         query = query.where(ProgressReport.agency_id == find_agency(session, agency_code).id)
     if plan_key:
-        from catalog.models import PlanGoal
-
         query = (
             query.join(PlanObjective, ProgressReport.objective_id == PlanObjective.id)
             .join(PlanGoal)

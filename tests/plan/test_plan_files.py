@@ -153,8 +153,8 @@ def test_invalid_plan_files_are_refused_with_the_problem(tmp_path, content, prob
     path.write_text(content, encoding="utf-8")
     with pytest.raises(PlanFileError) as caught:
         read_plan_file(path)
-    assert str(path) in caught.value.message
-    assert problem in caught.value.message
+    assert caught.value.errors.keys() == {str(path)}
+    assert problem in str(caught.value)
 
 
 def test_init_updates_existing_rows_by_key_and_keeps_cdo_edits_until_the_file_changes(

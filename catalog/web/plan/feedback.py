@@ -38,6 +38,10 @@ def dataset_feedback(dataset: Dataset) -> dict:
     form = FeedbackForm(plan=version.key, formdata=None)
     form.target.choices = as_choices([(f"dataset:{dataset.id}", dataset.title)])
     form.target.data = f"dataset:{dataset.id}"
+    # Ids of their own, so they cannot clash with other forms on the dataset page.
+    for field in form:
+        field.id = f"dataset-feedback-{field.name}"
+        field.label.field_id = field.id
     return {"version": version, "form": form}
 
 
