@@ -37,13 +37,17 @@ def window_message(version: PlanVersion, today: date) -> str | None:
         return f"{version.title} is not open for public comment. Your comment was not stored."
     if version.comment_opens is not None and today < version.comment_opens:
         return (
-            f"Public comment on {version.title} opens on {version.comment_opens:%B %-d, %Y}. "
+            f"Public comment on {version.title} opens on {_day(version.comment_opens)}. "
             "Your comment was not stored."
         )
     return (
-        f"Public comment on {version.title} closed on {version.comment_closes:%B %-d, %Y}. "
+        f"Public comment on {version.title} closed on {_day(version.comment_closes)}. "
         "Your comment was not stored."
     )
+
+
+def _day(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
 
 
 def submit_feedback(

@@ -50,6 +50,10 @@ def test_plan_page_form_stores_a_comment_on_a_principle_while_the_window_is_open
     freeze_today(DURING_PHASE1)
     page = client.get("/plan?version=2018-phase1-draft").get_data(as_text=True)
     assert 'value="principle:P10"' in page
+    link = "/feedback?version=2018-phase1-draft&amp;target=principle:P10"
+    assert link in page
+    preselected = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert '<option selected value="principle:P10">' in preselected
 
     response = client.post(
         "/feedback",

@@ -67,6 +67,8 @@ def feedback():
             if dataset is not None:
                 pairs.append((target, f"Dataset: {dataset.title}"))
         form.target.choices = as_choices(pairs)
+        if not form.is_submitted() and target:
+            form.target.data = target  # e.g. from a "Comment on P3" link on the plan page
     refusal = None
     status = 200
     if form.validate_on_submit():

@@ -104,10 +104,10 @@ def plan_page():
     if context["window_open"]:
         form = FeedbackForm(plan=version.key)
         form.target.choices = as_choices(target_choices(version))
-    return render_template("plan/plan.html", form=form, **context)
+    return render_template("plan/plan.html", form=form, printing=False, **context)
 
 
 @bp.get("/plan/print")
 def plan_print():
     version = selected_version()
-    return render_template("plan/print.html", **plan_context(version))
+    return render_template("plan/print.html", printing=True, **plan_context(version))
