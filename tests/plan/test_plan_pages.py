@@ -64,6 +64,19 @@ def test_printable_version_uses_the_print_stylesheet(client):
     css.close()
 
 
+def test_printable_plan_downloads_as_pdf(client):
+    pytest.importorskip("weasyprint")
+    assert 'href="/plan/print.pdf?version=2018-phase1-draft"' in client.get(
+        "/plan/print?version=2018-phase1-draft"
+    ).get_data(as_text=True)
+
+    response = client.get("/plan/print.pdf?version=2018-phase1-draft")
+
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    assert "ct-state-data-plan-2018-phase1-draft.pdf" in response.headers["Content-Disposition"]
+
+
 STANDARDS = """
 [rule_set]
 key = "metadata-completeness"

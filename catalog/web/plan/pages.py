@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from catalog.db import db
@@ -110,4 +110,40 @@ def plan_page():
 @bp.get("/plan/print")
 def plan_print():
     version = selected_version()
-    return render_template("plan/print.html", printing=True, **plan_context(version))
+    return render_template(
+        "plan/print.html", printing=True, pdf_available=pdf_available(), **plan_context(version)
+    )
+
+
+@bp.get("/plan/print.pdf")
+def plan_pdf():
+    """The printable plan as a PDF (WeasyPrint, when installed with its system libraries)."""
+    if not pdf_available():
+        abort(404, description="PDF export is not available here; print the page instead.")
+    version = selected_version()
+    html = render_template("plan/print.html", printing=True, pdf=True, **plan_context(version))
+    filename = f"ct-state-data-plan-{version.key}.pdf"
+    return Response(
+        render_pdf(html, Path(current_app.static_folder) / "plan-print.css"),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
+
+
+def pdf_available() -> bool:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):  # OSError: the Pango libraries are missing
+        return False
+    return True
+
+
+def render_pdf(html: str, stylesheet: Path) -> bytes:
+    """HTML to PDF with no network access: every resource fetch is refused."""
+    import weasyprint
+
+    def refuse(url: str, *args: Any, **kwargs: Any) -> dict:
+        raise ValueError(f"not fetched: {url}")
+
+    document = weasyprint.HTML(string=html, url_fetcher=refuse)
+    return document.write_pdf(stylesheets=[weasyprint.CSS(filename=str(stylesheet))])
