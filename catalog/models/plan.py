@@ -155,11 +155,12 @@ class ProgressReport(Base):
     __table_args__ = (
         UniqueConstraint("agency_id", "objective_id", "period"),
         Index("ix_progress_report_period_agency", "period", "agency_id"),
+        Index("ix_progress_report_objective_period", "objective_id", "period"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
-    objective_id: Mapped[int] = mapped_column(ForeignKey("plan_objective.id"), index=True)
+    objective_id: Mapped[int] = mapped_column(ForeignKey("plan_objective.id"))
     period: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     narrative: Mapped[str | None] = mapped_column(Text)

@@ -250,6 +250,17 @@ def find_objective(session: Session, version_key: str, objective_key: str) -> Pl
     return objective
 
 
+def principle_keys(session: Session, version_key: str) -> set[str]:
+    """The principle ids of a version (empty if unknown): for rule files that name principles."""
+    return set(
+        session.scalars(
+            select(PlanPrinciple.key)
+            .join(PlanVersion)
+            .where(PlanVersion.key == version_key, PlanPrinciple.retired.is_(False))
+        )
+    )
+
+
 def active_objectives(version: PlanVersion) -> list[PlanObjective]:
     return [
         objective

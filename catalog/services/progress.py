@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.errors import InvalidInput, PermissionDenied
@@ -200,28 +200,40 @@ class ObjectiveProgress:
 
 
 def objective_progress(session: Session, version: PlanVersion) -> dict[int, ObjectiveProgress]:
-    """Per objective id: the latest period with reports, status counts and the median value."""
+    """Per objective id: the latest period with reports, status counts and the median value.
+
+    The latest period is found in SQL; only that period's rows (one per agency) are read.
+    """
     ids = [o.id for o in active_objectives(version)]
     if not ids:
         return {}
+    latest = dict(
+        session.execute(
+            select(ProgressReport.objective_id, func.max(ProgressReport.period))
+            .where(ProgressReport.objective_id.in_(ids))
+            .group_by(ProgressReport.objective_id)
+        ).all()
+    )
+    if not latest:
+        return {}
     rows = session.execute(
         select(
-            ProgressReport.objective_id,
-            ProgressReport.period,
-            ProgressReport.status,
-            ProgressReport.metric_value,
-        ).where(ProgressReport.objective_id.in_(ids))
+            ProgressReport.objective_id, ProgressReport.status, ProgressReport.metric_value
+        ).where(
+            or_(
+                *(
+                    and_(
+                        ProgressReport.objective_id == objective_id, ProgressReport.period == period
+                    )
+                    for objective_id, period in latest.items()
+                )
+            )
+        )
     ).all()
-    latest: dict[int, str] = {}
-    for objective_id, period, _status, _value in rows:
-        if period > latest.get(objective_id, ""):
-            latest[objective_id] = period
     result: dict[int, ObjectiveProgress] = {}
     values: dict[int, list[float]] = defaultdict(list)
-    for objective_id, period, status, value in rows:
-        if period != latest[objective_id]:
-            continue
-        progress = result.setdefault(objective_id, ObjectiveProgress(period=period))
+    for objective_id, status, value in rows:
+        progress = result.setdefault(objective_id, ObjectiveProgress(period=latest[objective_id]))
         progress.reports += 1
         progress.statuses[status] = progress.statuses.get(status, 0) + 1
         if value is not None:

@@ -14,7 +14,13 @@ from catalog.cli import init_command
 from catalog.models import PlanObjective, PlanVersion
 from catalog.models.plan import EXAMPLE_MARKER
 from catalog.services.bootstrap import init_catalog
-from catalog.services.plan import PlanFileError, get_version, load_plan_versions, read_plan_file
+from catalog.services.plan import (
+    PlanFileError,
+    get_version,
+    load_plan_versions,
+    principle_keys,
+    read_plan_file,
+)
 from tests.conftest import SHARED
 
 PLAN_DIR = Path(__file__).resolve().parents[2] / "config" / "plan"
@@ -62,6 +68,8 @@ def test_phase1_principles_are_the_source_text_verbatim_with_their_groups(sessio
     shipped = {p.key: (p.group_key, p.text) for p in draft.principles}
     assert shipped == expected
     assert not any(p.example for p in draft.principles)
+    assert principle_keys(session, "2018-phase1-draft") == set(expected)
+    assert principle_keys(session, "no-such-plan") == set()
     groups = {g["key"]: g["title"] for g in draft.groups}
     assert groups == {
         "A": "State data assets require careful and proactive stewardship",
