@@ -42,7 +42,9 @@ def standards_by_principle(standards_dir: Path, plan_key: str) -> dict[str, list
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             log.warning("plan page: skipping unreadable standards file %s: %s", path, exc)
             continue
-        for rule_set, rule in _rules(data, plan=None, rule_set=path.stem):
+        plans = _plan_values(data)
+        default_plan = plans.pop() if len(plans) == 1 else None
+        for rule_set, rule in _rules(data, plan=default_plan, rule_set=path.stem):
             if rule["plan"] != plan_key:
                 continue
             result[rule["principle"]].append(
@@ -54,6 +56,22 @@ def standards_by_principle(standards_dir: Path, plan_key: str) -> dict[str, list
                 )
             )
     return dict(result)
+
+
+def _plan_values(node: Any) -> set[str]:
+    """Every ``plan`` string on a non-rule table: one value is the whole file's plan, so a
+    ``[rule_set] plan = ...`` table also covers sibling ``[[rule]]`` tables."""
+    found: set[str] = set()
+    if isinstance(node, list):
+        for item in node:
+            found |= _plan_values(item)
+    elif isinstance(node, dict):
+        if isinstance(node.get("plan"), str) and "principle" not in node:
+            found.add(node["plan"])
+        for value in node.values():
+            if isinstance(value, dict | list):
+                found |= _plan_values(value)
+    return found
 
 
 def _rules(node: Any, plan: str | None, rule_set: str) -> list[tuple[str, dict[str, str]]]:

@@ -87,6 +87,11 @@ def test_every_field_is_optional(client, app, freeze_today):
     assert feedback_count(app) == 2
     empty = post_feedback(client)
     assert empty.status_code == 422 and feedback_count(app) == 2
+    bad_email = post_feedback(client, comment="Hi", email="not an address")
+    assert bad_email.status_code == 422 and "Not a valid email address." in bad_email.get_data(
+        as_text=True
+    )
+    assert feedback_count(app) == 2
 
 
 def test_feedback_after_the_window_closed_is_refused_with_the_message_and_not_stored(

@@ -120,6 +120,30 @@ def test_principles_link_to_the_standards_that_implement_them(app, client, tmp_p
     assert "Belongs to another plan" in other
 
 
+SIBLING_STANDARDS = """
+[standard]
+id = "timeliness"
+plan = "2018-phase1-draft"
+
+[[rules]]
+id = "updated-on-schedule"
+name = "Updated as often as declared"
+principle = ["P2", "P7"]
+"""
+
+
+def test_rules_beside_their_rule_set_table_are_linked_too(app, client, tmp_path, monkeypatch):
+    (tmp_path / "standards").mkdir()
+    (tmp_path / "standards" / "timeliness.toml").write_text(SIBLING_STANDARDS, encoding="utf-8")
+    monkeypatch.setitem(app.config, "CONFIG_DIR", str(tmp_path))
+
+    html = client.get("/plan?version=2018-phase1-draft").get_data(as_text=True)
+
+    for key in ("P2", "P7"):
+        item = html.split(f'id="principle-{key}"')[1].split("</li>\n")[0]
+        assert "Updated as often as declared" in item
+
+
 def test_no_standards_folder_means_no_standards_links(app, client, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "CONFIG_DIR", str(tmp_path))
     html = client.get("/plan?version=2018-phase1-draft").get_data(as_text=True)
