@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 
 from catalog.api.blueprint import api_v1
 from catalog.schemas.dataset import DatasetInputSchema, DatasetOutputSchema
+from catalog.schemas.plan import ProgressReportInputSchema, ProgressReportOutputSchema
 
 
 class ErrorsSchema(Schema):
@@ -43,6 +44,8 @@ SCHEMAS = {
     "DatasetOutput": DatasetOutputSchema,
     "DatasetPage": DatasetPageSchema,
     "AgencyOutput": AgencyOutputSchema,
+    "ProgressReportInput": ProgressReportInputSchema,
+    "ProgressReportOutput": ProgressReportOutputSchema,
 }
 
 

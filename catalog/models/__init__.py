@@ -11,6 +11,15 @@ from catalog.models.dataset import (
     Dataset,
     Distribution,
 )
+from catalog.models.plan import (
+    Feedback,
+    PlanFocalPoint,
+    PlanGoal,
+    PlanObjective,
+    PlanPrinciple,
+    PlanVersion,
+    ProgressReport,
+)
 from catalog.models.user import ROLES, ApiToken, User, user_agency
 
 __all__ = [
@@ -27,6 +36,13 @@ __all__ = [
     "AuditEvent",
     "Dataset",
     "Distribution",
+    "Feedback",
+    "PlanFocalPoint",
+    "PlanGoal",
+    "PlanObjective",
+    "PlanPrinciple",
+    "PlanVersion",
+    "ProgressReport",
     "User",
     "user_agency",
 ]

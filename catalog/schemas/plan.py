@@ -1,0 +1,207 @@
+"""Schemas for plan files (``config/plan/*.toml``), progress reports and feedback."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
+
+from catalog.models.plan import (
+    EXAMPLE_MARKER,
+    FEEDBACK_STATUSES,
+    FEEDBACK_TARGETS,
+    GOAL_TERMS,
+    PLAN_STATUSES,
+    REPORT_STATUSES,
+)
+from catalog.schemas.fields import Text
+
+ELEMENT_ID = validate.Regexp(
+    r"^[A-Za-z][A-Za-z0-9.\-]{0,31}$", error="Use letters, digits, '.', '-'."
+)
+PERIOD_RE = re.compile(r"^(?P<year>\d{4})-(?P<part>H[12]|Q[1-4])$")
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _check_example(data: dict[str, Any], text_field: str) -> None:
+    """Shipped placeholders must say so in their text, so nobody mistakes them for the plan."""
+    if data.get("example") and EXAMPLE_MARKER not in (data.get(text_field) or ""):
+        raise ValidationError(
+            f"An example entry must contain {EXAMPLE_MARKER!r} in its {text_field}.", text_field
+        )
+
+
+class GroupSchema(_Strict):
+    key = fields.String(required=True, validate=ELEMENT_ID)
+    title = Text(required=True)
+
+
+class _ElementSchema(_Strict):
+    id = fields.String(required=True, validate=ELEMENT_ID)
+    example = fields.Boolean(load_default=False)
+    datasets = fields.List(fields.String(), load_default=list)
+    themes = fields.List(fields.String(), load_default=list)
+
+
+class PrincipleSchema(_ElementSchema):
+    group = fields.String(load_default=None)
+    text = Text(required=True)
+
+    @validates_schema
+    def _example(self, data: dict, **_kwargs: Any) -> None:
+        _check_example(data, "text")
+
+
+class ObjectiveSchema(_Strict):
+    id = fields.String(required=True, validate=ELEMENT_ID)
+    text = Text(required=True)
+    metric = Text(required=True)
+    target = fields.Float(required=True, allow_nan=False)
+    unit = Text(load_default=None)
+    due = fields.Date(required=True)
+    example = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _example(self, data: dict, **_kwargs: Any) -> None:
+        _check_example(data, "text")
+
+
+class GoalSchema(_ElementSchema):
+    term = fields.String(required=True, validate=validate.OneOf(GOAL_TERMS))
+    title = Text(required=True)
+    description = Text(load_default=None)
+    objective = fields.List(
+        fields.Nested(ObjectiveSchema), required=True, validate=validate.Length(min=1)
+    )
+
+    @validates_schema
+    def _checks(self, data: dict, **_kwargs: Any) -> None:
+        _check_example(data, "title")
+        _unique([o["id"] for o in data.get("objective", [])], "objective")
+
+
+class FocalPointSchema(_ElementSchema):
+    title = Text(required=True)
+    description = Text(load_default=None)
+
+    @validates_schema
+    def _example(self, data: dict, **_kwargs: Any) -> None:
+        _check_example(data, "title")
+
+
+class CommentWindowSchema(_Strict):
+    opens = fields.Date(load_default=None)
+    closes = fields.Date(load_default=None)
+    note = Text(load_default=None)
+
+    @validates_schema
+    def _order(self, data: dict, **_kwargs: Any) -> None:
+        if data.get("opens") and data.get("closes") and data["closes"] < data["opens"]:
+            raise ValidationError("closes must not be before opens.", "closes")
+
+
+class PlanFileSchema(_Strict):
+    """One plan version file. Element ids are unique within the version."""
+
+    key = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9\-]{0,63}$"))
+    title = Text(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(PLAN_STATUSES))
+    issued = fields.Date(load_default=None)
+    issued_note = Text(load_default=None)
+    summary = Text(load_default=None)
+    source_url = Text(load_default=None, validate=validate.URL(schemes={"http", "https"}))
+    comment_window = fields.Nested(CommentWindowSchema, load_default=None)
+    group = fields.List(fields.Nested(GroupSchema), load_default=list)
+    principle = fields.List(fields.Nested(PrincipleSchema), load_default=list)
+    goal = fields.List(fields.Nested(GoalSchema), load_default=list)
+    focal_point = fields.List(fields.Nested(FocalPointSchema), load_default=list)
+
+    @validates_schema
+    def _consistent(self, data: dict, **_kwargs: Any) -> None:
+        groups = [g["key"] for g in data.get("group", [])]
+        _unique(groups, "group")
+        _unique([p["id"] for p in data.get("principle", [])], "principle")
+        _unique([g["id"] for g in data.get("goal", [])], "goal")
+        _unique([f["id"] for f in data.get("focal_point", [])], "focal_point")
+        for principle in data.get("principle", []):
+            if principle.get("group") is not None and principle["group"] not in groups:
+                raise ValidationError(
+                    f"Principle {principle['id']} names group {principle['group']!r}, "
+                    "which is not declared in a [[group]] table.",
+                    "principle",
+                )
+
+
+def _unique(ids: list[str], field: str) -> None:
+    seen: set[str] = set()
+    for value in ids:
+        if value in seen:
+            raise ValidationError(f"Duplicate id {value!r}.", field)
+        seen.add(value)
+
+
+def validate_period(value: str) -> None:
+    if not PERIOD_RE.match(value or ""):
+        raise ValidationError("Use a half-year or quarter such as 2026-H2 or 2026-Q3.")
+
+
+class ProgressReportInputSchema(_Strict):
+    """A progress report from a form or the API."""
+
+    plan = fields.String(load_default=None)
+    objective = fields.String(required=True)
+    agency = fields.String(required=True)
+    period = fields.String(required=True, validate=validate_period)
+    status = fields.String(required=True, validate=validate.OneOf(REPORT_STATUSES))
+    narrative = Text(load_default=None, validate=validate.Length(max=10_000))
+    metric_value = fields.Float(load_default=None, allow_none=True, allow_nan=False)
+
+
+class ProgressReportOutputSchema(Schema):
+    id = fields.Integer()
+    plan = fields.Function(lambda r: r.objective.goal.version.key)
+    objective = fields.Function(lambda r: r.objective.key)
+    agency = fields.Function(lambda r: r.agency.code)
+    period = fields.String()
+    status = fields.String()
+    narrative = fields.String()
+    metric_value = fields.Float(allow_none=True)
+    submitted_by = fields.Function(lambda r: r.submitted_by.email if r.submitted_by else None)
+    submitted_at = fields.DateTime()
+
+
+class FeedbackInputSchema(Schema):
+    """Public feedback: every field optional. Unknown keys (CSRF token, buttons) are dropped."""
+
+    class Meta:
+        unknown = "exclude"
+
+    plan = fields.String(load_default=None)
+    target = fields.String(load_default="general")
+    name = Text(load_default=None, validate=validate.Length(max=255))
+    email = Text(load_default=None, validate=[validate.Length(max=255), validate.Email()])
+    organisation = Text(load_default=None, validate=validate.Length(max=255))
+    comment = Text(load_default=None, validate=validate.Length(max=10_000))
+
+    @validates_schema
+    def _target(self, data: dict, **_kwargs: Any) -> None:
+        kind, _, _key = (data.get("target") or "general").partition(":")
+        if kind not in FEEDBACK_TARGETS:
+            raise ValidationError(
+                "Choose the plan as a whole, a plan element or a dataset.", "target"
+            )
+
+
+FEEDBACK_STATUS_CHOICES = FEEDBACK_STATUSES
