@@ -20,7 +20,7 @@ def csrf_from(html: str) -> str:
 
 @pytest.fixture
 def login(client):
-    def _login(user, password: str = "correct horse battery"):  # noqa: S107
+    def _login(user, password: str = "correct horse battery"):
         token = csrf_from(client.get("/login").get_data(as_text=True))
         response = client.post(
             "/login", data={"email": user.email, "password": password, "csrf_token": token}

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
+
+from catalog.db import db
+from catalog.models import PlanObjective
 
 SECRET = "7731"  # appears only in internal fields and non-public access paths
 ROLES = ("anonymous", "other_steward", "owner", "cdo")
@@ -20,6 +24,8 @@ POLICIES = {
     "signed_in": (302, 200, 200, 200),
     "agency_steward": (302, 403, 200, 200),
     "cdo_only": (302, 403, 403, 200),
+    # API reads that need an account (anonymous gets 401, not a redirect).
+    "api_signed_in": (401, 200, 200, 200),
     # API writes with a bearer token (anonymous sends none).
     "api_write_agency": (401, 403, None, None),
 }
@@ -45,16 +51,42 @@ ROUTES = [
     Route("api_v1.openapi_document", "GET", "public"),
     Route("api_v1.create_dataset", "POST", "api_write_agency", {"agency": "DPH"}),
     Route("api_v1.update_dataset", "PATCH", "api_write_agency", {"keyword": ["x"]}),
+    # The plan, progress reports and feedback
+    Route("plan.plan_page", "GET", "public"),
+    Route("plan.plan_print", "GET", "public"),
+    Route("plan.plan_pdf", "GET", "public"),
+    Route("plan.feedback", "GET", "public"),
+    Route("plan.admin", "GET", "cdo_only"),
+    Route("plan.admin_objective", "GET", "cdo_only"),
+    Route("plan.triage", "GET", "cdo_only"),
+    Route("plan.triage_csv", "GET", "cdo_only"),
+    Route("plan.report_progress", "GET", "signed_in"),
+    Route("plan.progress_overview", "GET", "signed_in"),
+    Route("api_v1.list_progress_reports", "GET", "api_signed_in"),
+    Route(
+        "api_v1.create_progress_report",
+        "POST",
+        "api_write_agency",
+        {
+            "plan": "2025-2026",
+            "objective": "G1.1",
+            "agency": "DPH",
+            "period": "2026-H2",
+            "status": "on-track",
+        },
+    ),  # fmt: skip
 ]
 # Rules not checked here, with the reason.
 EXEMPT = {
     "static": "files shipped with the app",
     "auth.logout": "POST only; needs a session and a CSRF token (tested in tests/web)",
+    "plan.admin_window": "POST form (CSRF); CDO only, tested in tests/plan",
+    "plan.triage_status": "POST form (CSRF); CDO only, tested in tests/plan",
 }
 
 
 @pytest.fixture
-def world(app, make_user, make_dataset, token_for):
+def world(app_ctx, make_user, make_dataset, token_for):
     owner = make_user("steward", agencies=("DPH",), email="owner@dph.ct.gov")
     other = make_user("steward", agencies=("DOT",), email="other@dot.ct.gov")
     cdo = make_user("cdo", email="cdo@opm.ct.gov")
@@ -75,7 +107,13 @@ def world(app, make_user, make_dataset, token_for):
             "owner": token_for(owner),
             "cdo": token_for(cdo),
         },
-        "params": {"dataset_id": dataset.id, "code": "DPH"},
+        "params": {
+            "dataset_id": dataset.id,
+            "code": "DPH",
+            "version_key": "2025-2026",
+            "objective_id": db.session.scalars(select(PlanObjective.id)).first(),
+            "feedback_id": 1,
+        },
     }
 
 
@@ -119,6 +157,6 @@ def test_route_status_and_no_leaks(app, world, route, role):
     if expected is None:  # allowed: anything but an authorisation refusal or a server error
         assert response.status_code not in (401, 403) and response.status_code < 500
     else:
-        assert response.status_code == expected, response.get_data(as_text=True)[:300]
+        assert response.status_code == expected, response.get_data()[:300]
     if role in ("anonymous", "other_steward"):
-        assert SECRET not in response.get_data(as_text=True)
+        assert SECRET.encode() not in response.get_data()
