@@ -74,7 +74,7 @@ ROUTES = [
             "period": "2026-H2",
             "status": "on-track",
         },
-    ),  # fmt: skip
+    ),
 ]
 # Rules not checked here, with the reason.
 EXEMPT = {
