@@ -124,4 +124,6 @@ def users_token(email: str) -> None:
     click.echo(token)
 
 
-COMMANDS = [init_command, demo_command, run_command, users]
+from catalog.exports.cli import export_command  # noqa: E402  (it imports fail_on_service_errors)
+
+COMMANDS = [init_command, demo_command, run_command, users, export_command]

@@ -1,0 +1,75 @@
+"""``/data.json`` and the CSV/XLSX listings ``/datasets.csv`` and ``/datasets.xlsx``."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, request, send_file, stream_with_context
+from flask_login import current_user
+
+from catalog.db import db
+from catalog.exports.datajson import inventory_fingerprint, iter_data_json
+from catalog.exports.selection import DatasetFilters, select_datasets
+from catalog.exports.tables import iter_csv, write_xlsx
+from catalog.models import User
+
+bp = Blueprint("exports", __name__)
+
+
+def _viewer() -> User | None:
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _page_url(base: str):
+    return lambda dataset: f"{base}datasets/{dataset.id}"
+
+
+@bp.get("/data.json")
+def data_json() -> Response:
+    """The public inventory as a DCAT-US 1.1 catalog, streamed."""
+    etag = inventory_fingerprint(db.session)
+    base = request.host_url
+    response = Response(
+        stream_with_context(iter_data_json(db.session, f"{base}data.json", _page_url(base))),
+        mimetype="application/json",
+    )
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response.make_conditional(request)
+
+
+def _filename(extension: str) -> str:
+    return f"ct-datasets-{datetime.now(UTC):%Y%m%d}.{extension}"
+
+
+@bp.get("/datasets.csv")
+def datasets_csv() -> Response:
+    """A CSV of the datasets matching the ``/api/v1/datasets`` filters."""
+    filters = DatasetFilters.from_args(request.args)
+    viewer = _viewer()
+    datasets = select_datasets(db.session, filters, anonymous=viewer is None)
+    rows = iter_csv(datasets, viewer)
+    response = Response(stream_with_context(rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/datasets.xlsx")
+def datasets_xlsx() -> Response:
+    """An XLSX workbook of the datasets matching the ``/api/v1/datasets`` filters."""
+    filters = DatasetFilters.from_args(request.args)
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    viewer = _viewer()
+    write_xlsx(select_datasets(db.session, filters, anonymous=viewer is None), viewer, out)
+    out.seek(0)
+    response = send_file(
+        out,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=_filename("xlsx"),
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
