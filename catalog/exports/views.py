@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import IO
 
-from flask import Blueprint, Response, request, send_file, stream_with_context
+from flask import Blueprint, Response, request, stream_with_context
 from flask_login import current_user
 
 from catalog.db import db
@@ -15,6 +17,8 @@ from catalog.exports.tables import iter_csv, write_xlsx
 from catalog.models import User
 
 bp = Blueprint("exports", __name__)
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _viewer() -> User | None:
@@ -61,15 +65,23 @@ def datasets_csv() -> Response:
 def datasets_xlsx() -> Response:
     """An XLSX workbook of the datasets matching the ``/api/v1/datasets`` filters."""
     filters = DatasetFilters.from_args(request.args)
-    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     viewer = _viewer()
-    write_xlsx(select_datasets(db.session, filters, anonymous=viewer is None), viewer, out)
-    out.seek(0)
-    response = send_file(
-        out,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=_filename("xlsx"),
-    )
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    try:
+        write_xlsx(select_datasets(db.session, filters, anonymous=viewer is None), viewer, out)
+        size = out.tell()
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    response = Response(_read_and_close(out), mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _read_and_close(handle: IO[bytes], chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(chunk_size):
+            yield chunk

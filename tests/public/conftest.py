@@ -30,7 +30,9 @@ def mixed_catalog(client, steward, token_for, make_dataset):
     headers = auth(token_for(steward))
 
     def post(**overrides):
-        response = client.post("/api/v1/datasets", json=dataset_payload(**overrides), headers=headers)
+        response = client.post(
+            "/api/v1/datasets", json=dataset_payload(**overrides), headers=headers
+        )
         assert response.status_code == 201, response.json
         return response.json
 
@@ -53,7 +55,11 @@ def mixed_catalog(client, steward, token_for, make_dataset):
                 "mediaType": "text/csv",
                 "format": "CSV",
             },
-            {"title": "API", "accessURL": "https://data.ct.gov/resource/abcd-1234.json", "format": "API"},
+            {
+                "title": "API",
+                "accessURL": "https://data.ct.gov/resource/abcd-1234.json",
+                "format": "API",
+            },
         ],
         columns=[{"name": "town", "type": "text", "description": "Patient town"}],
         steward={"name": "Pat Steward", "email": "pat.steward@ct.gov"},
@@ -63,6 +69,8 @@ def mixed_catalog(client, steward, token_for, make_dataset):
     restricted = post(
         title="Birth records with town detail",
         identifier="ct-dph-births",
+        description="Live births by mother's town of residence.",
+        keyword=["births", "vital statistics"],
         accessLevel="restricted public",
         rights="Small counts are suppressed; researchers apply to the DPH IRB for the full file.",
         distribution=[
@@ -77,6 +85,8 @@ def mixed_catalog(client, steward, token_for, make_dataset):
     non_public = post(
         title="Immunization registry extract",
         identifier="ct-dph-immunizations",
+        description="Doses recorded in CT WiZ, the state immunization information system.",
+        keyword=["vaccines"],
         accessLevel="non-public",
         rights="Protected health information (HIPAA 45 CFR 164); not released.",
         systemOfRecords="https://internal.dph.ct.gov/sorn/ctwiz",
@@ -89,7 +99,12 @@ def mixed_catalog(client, steward, token_for, make_dataset):
         ],
         columns=[{"name": "patient_id", "type": "text"}],
     )
-    withdrawn = post(title="Old flu counts", identifier="ct-dph-flu-old")
+    withdrawn = post(
+        title="Old flu counts",
+        identifier="ct-dph-flu-old",
+        description="Weekly influenza counts (replaced).",
+        keyword=["flu"],
+    )
     response = client.patch(
         f"/api/v1/datasets/{withdrawn['id']}", json={"status": "withdrawn"}, headers=headers
     )

@@ -1,4 +1,4 @@
-"""/data.json: the public inventory as DCAT-US 1.1, valid against the official non-federal schema."""
+"""/data.json: the public inventory as DCAT-US 1.1, valid against the official schema."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ def test_data_json_validates_against_the_official_schema(client, mixed_catalog):
     entries = by_identifier(doc)
     assert set(entries) == {"ct-dph-discharges", "ct-dph-births", "ct-dph-immunizations"}
     public = entries["ct-dph-discharges"]
-    assert public["publisher"] == {"@type": "org:Organization", "name": "Department of Public Health"}
+    assert public["publisher"] == {
+        "@type": "org:Organization",
+        "name": "Department of Public Health",
+    }
     assert public["distribution"][0]["downloadURL"].endswith("rows.csv")
     assert public["distribution"][0]["mediaType"] == "text/csv"
     assert public["theme"] == ["Health"] and public["accrualPeriodicity"] == "R/P1Y"
@@ -52,9 +55,8 @@ def test_non_public_entries_follow_project_open_data_conventions(client, mixed_c
         assert "distribution" not in entry  # no download or access paths published
         assert "systemOfRecords" not in entry and "describedBy" not in entry
         assert entry["rights"]  # says why and how to ask
-        assert entry["landingPage"].endswith(
-            f"/datasets/{mixed_catalog['non_public' if entry is non_public else 'restricted']['id']}"
-        )
+        key = "non_public" if entry is non_public else "restricted"
+        assert entry["landingPage"].endswith(f"/datasets/{mixed_catalog[key]['id']}")
     assert non_public["accessLevel"] == "non-public"
     assert "HIPAA" in non_public["rights"]
     text = json.dumps(doc)
@@ -136,7 +138,15 @@ def test_export_command_writes_a_valid_data_json(runner, mixed_catalog, tmp_path
     out = tmp_path / "data.json"
     result = runner.invoke(
         build_cli(),
-        ["export", "data.json", "--out", str(out), "--base-url", "https://data.ct.gov/", "--validate"],
+        [
+            "export",
+            "data.json",
+            "--out",
+            str(out),
+            "--base-url",
+            "https://data.ct.gov/",
+            "--validate",
+        ],
     )
 
     assert result.exit_code == 0, result.output
