@@ -276,7 +276,7 @@ def _facet(session: Session, query: Any, field: str, limit: int) -> dict[str, in
             .where(Dataset.id.in_(ids), Dataset.license.is_not(None))
             .group_by(Dataset.license)
         )
-        counts.update(dict(rows))
+        counts.update(dict(rows.all()))
     elif field == "res_format":
         rows = session.execute(
             select(Distribution.format, func.count(func.distinct(Distribution.dataset_id)))
@@ -288,7 +288,7 @@ def _facet(session: Session, query: Any, field: str, limit: int) -> dict[str, in
             )
             .group_by(Distribution.format)
         )
-        counts.update(dict(rows))
+        counts.update(dict(rows.all()))
     else:
         column = Dataset.keyword if field == "tags" else Dataset.theme
         rows = session.execute(
@@ -306,7 +306,7 @@ def _agency_counts(session: Session) -> dict[int, int]:
         .where(Dataset.status == STATUS_ACTIVE)
         .group_by(Dataset.agency_id)
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def _int(params: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
