@@ -37,8 +37,8 @@ def _envelope(action: str, status: int = 200, **body: Any) -> tuple[Response, in
     return jsonify({"help": help_url, **body}), status
 
 
-@bp.route("/api/3/action/<action>", methods=["GET", "POST"])
-@bp.route("/api/action/<action>", methods=["GET", "POST"])
+@bp.route("/api/action/<action>", methods=["GET", "POST"])  # the path ckanapi calls
+@bp.route("/api/3/action/<action>", methods=["GET", "POST"])  # registered first: url_for uses it
 def call_action(action: str):
     if action not in ACTIONS:
         return _envelope(
