@@ -21,6 +21,10 @@ class Text(fields.String):
             return None
         return text
 
+    def _validate(self, value: Any) -> None:
+        if value is not None:  # blank input became None: nothing to validate
+            super()._validate(value)
+
 
 class HttpUrl(Text):
     """An absolute http(s) or ftp URL (hosts without a top-level domain allowed)."""
