@@ -5,12 +5,14 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, current_app, request, send_file, stream_with_context
 from flask_login import current_user
 
 from catalog.db import db
+from catalog.exports.cache import cache_key, cached_path, tee_to_cache
 from catalog.exports.datajson import inventory_fingerprint, iter_data_json
 from catalog.exports.selection import DatasetFilters, select_datasets
 from catalog.exports.tables import iter_csv, write_xlsx
@@ -31,17 +33,23 @@ def _page_url(base: str):
 
 @bp.get("/data.json")
 def data_json() -> Response:
-    """The public inventory as a DCAT-US 1.1 catalog, streamed."""
-    etag = inventory_fingerprint(db.session)
+    """The public inventory as a DCAT-US 1.1 catalog: streamed once, then sent from a file."""
     base = request.host_url
-    response = Response(
-        stream_with_context(iter_data_json(db.session, f"{base}data.json", _page_url(base))),
-        mimetype="application/json",
-    )
-    response.set_etag(etag, weak=True)
+    key = cache_key(inventory_fingerprint(db.session), base)
+    path = cached_path(Path(current_app.instance_path) / "exports", "data", key, ".json")
+    if request.if_none_match.contains_weak(key):
+        response = Response(status=304)
+    elif path.exists():
+        response = send_file(path, mimetype="application/json", conditional=False, etag=False)
+    else:
+        chunks = iter_data_json(db.session, f"{base}data.json", _page_url(base))
+        response = Response(
+            stream_with_context(tee_to_cache(chunks, path)), mimetype="application/json"
+        )
+    response.set_etag(key, weak=True)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response.make_conditional(request)
+    return response
 
 
 def _filename(extension: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from catalog.db import db
 from catalog.exports.datajson import catalog_validator, validation_errors
 from catalog.services.datasets import create_dataset
@@ -154,3 +156,52 @@ def test_export_command_writes_a_valid_data_json(runner, mixed_catalog, tmp_path
     doc = json.loads(out.read_text())
     assert doc["@id"] == "https://data.ct.gov/data.json"
     assert validation_errors(doc) == []
+
+
+def test_fast_dcat_view_matches_the_presentation_schema(app, mixed_catalog, make_dataset):
+    """data.json builds entries without marshmallow for speed; it must say exactly the same."""
+    from catalog.exports.datajson import DCAT_KEYS, public_dcat_view
+    from catalog.models import Dataset
+    from catalog.schemas.present import present_dataset
+
+    make_dataset(
+        identifier="everything",
+        publisher={"name": "Office of Health Strategy"},
+        contactPoint={"fn": "Desk"},
+        spatial="Connecticut",
+        dataQuality=False,
+        isPartOf="collection-1",
+        conformsTo="https://example.gov/standard",
+        bureauCode=["015:11"],
+        programCode=["015:001"],
+        primaryITInvestmentUII="023-000000001",
+        systemOfRecords="https://example.gov/sorn",
+        distribution=[{"accessURL": "https://example.gov/api", "describedByType": "text/csv"}],
+    )
+    with app.app_context():
+        datasets = db.session.scalars(select(Dataset)).all()
+        assert len(datasets) == 5
+        for dataset in datasets:
+            presented = present_dataset(dataset, None)
+            expected = {key: presented[key] for key in DCAT_KEYS if key in presented}
+            assert public_dcat_view(dataset) == expected, dataset.identifier
+
+
+def test_data_json_is_generated_once_then_sent_from_the_cache(client, make_dataset, monkeypatch):
+    import catalog.exports.views as views
+
+    make_dataset(identifier="cached-one")
+    first = client.get("/data.json").get_data(as_text=True)
+
+    def fail(*_args, **_kwargs):
+        raise AssertionError("data.json regenerated although nothing changed")
+
+    monkeypatch.setattr(views, "iter_data_json", fail)
+    assert client.get("/data.json").get_data(as_text=True) == first
+
+    monkeypatch.undo()
+    make_dataset(identifier="cached-two", title="Another")
+    assert {e["identifier"] for e in client.get("/data.json").get_json()["dataset"]} == {
+        "cached-one",
+        "cached-two",
+    }
