@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from flask import Blueprint, Response, current_app, request, send_file, stream_with_context
+from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask_login import current_user
 
 from catalog.db import db
@@ -39,13 +40,18 @@ def data_json() -> Response:
     path = cached_path(Path(current_app.instance_path) / "exports", "data", key, ".json")
     if request.if_none_match.contains_weak(key):
         response = Response(status=304)
-    elif path.exists():
-        response = send_file(path, mimetype="application/json", conditional=False, etag=False)
     else:
-        chunks = iter_data_json(db.session, f"{base}data.json", _page_url(base))
-        response = Response(
-            stream_with_context(tee_to_cache(chunks, path)), mimetype="application/json"
-        )
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:  # not generated yet (or replaced meanwhile): stream and save
+            chunks = iter_data_json(db.session, f"{base}data.json", _page_url(base))
+            response = Response(
+                stream_with_context(tee_to_cache(chunks, path)), mimetype="application/json"
+            )
+        else:
+            size = os.fstat(handle.fileno()).st_size
+            response = Response(_read_and_close(handle), mimetype="application/json")
+            response.headers["Content-Length"] = str(size)
     response.set_etag(key, weak=True)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
