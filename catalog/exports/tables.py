@@ -4,7 +4,7 @@ Both take an iterable of datasets (see ``catalog.exports.selection``) and the vi
 follow what the viewer may see (``catalog.schemas.present``): anonymous viewers get no governance
 columns, and no access URLs for datasets that are not public. Text cells that a spreadsheet would
 read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) get a
-leading apostrophe; XLSX cells are also written with an explicit string type.
+leading apostrophe, so no cell can start with ``=`` and openpyxl never writes a formula.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from catalog.exports.datajson import public_dcat_view
 from catalog.models import Dataset, User
 from catalog.permissions import can_see_internal
 from catalog.schemas.present import present_dataset
@@ -45,7 +46,7 @@ PUBLIC_COLUMNS: list[tuple[str, Any]] = [
     ("formats", lambda doc, d: "; ".join(_formats(doc))),
     ("access_urls", lambda doc, d: " ".join(_urls(doc))),
     ("conformance_score", lambda doc, d: d.conformance_score),
-    ("status", lambda doc, d: doc.get("status")),
+    ("status", lambda doc, d: d.status),
 ]
 INTERNAL_COLUMNS: list[tuple[str, Any]] = [
     ("steward_name", lambda doc, d: (doc.get("steward") or {}).get("name")),
@@ -73,8 +74,9 @@ def iter_rows(datasets: Iterable[Dataset], viewer: User | None) -> Iterator[list
     columns = columns_for(viewer)
     yield [name for name, _ in columns]
     for dataset in datasets:
-        doc = present_dataset(dataset, viewer)
         internal = viewer is not None and can_see_internal(viewer, dataset)
+        # What others see is the anonymous view; build it directly (see public_dcat_view).
+        doc = present_dataset(dataset, viewer) if internal else public_dcat_view(dataset)
         row = []
         for index, (_name, getter) in enumerate(columns):
             if index >= len(PUBLIC_COLUMNS) and not internal:
@@ -108,17 +110,16 @@ def write_xlsx(datasets: Iterable[Dataset], viewer: User | None, out: IO[bytes])
     bold = Font(bold=True)
     count = -1
     for count, row in enumerate(iter_rows(datasets, viewer)):
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-                cell.data_type = "s"  # never a formula, whatever the text
-            else:
+        if count == 0:
+            header = []
+            for value in row:
                 cell = WriteOnlyCell(sheet, value=value)
-            if count == 0:
                 cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
+                header.append(cell)
+            sheet.append(header)
+            continue
+        # Escaped text never starts with "=", so openpyxl stores every string as a string.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     workbook.save(out)
     return max(count, 0)
 
