@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select
 
-from catalog import create_app  # noqa: E402
-from catalog.db import db  # noqa: E402
-from catalog.models import Agency, Dataset, Distribution  # noqa: E402
-from catalog.services.bootstrap import init_catalog  # noqa: E402
+from catalog import create_app
+from catalog.db import db
+from catalog.models import Agency, Dataset, Distribution
+from catalog.services.bootstrap import init_catalog
 
 LEVELS = ("public", "public", "restricted public", "non-public")
 
@@ -88,7 +88,7 @@ def build(n: int) -> None:
     db.session.commit()
 
 
-def measure(label: str, func) -> None:  # noqa: ANN001
+def measure(label: str, func) -> None:
     db.session.remove()
     tracemalloc.start()
     started = time.perf_counter()
@@ -128,7 +128,9 @@ def main() -> None:
             return sum(len(c) for c in iter_data_json(db.session, "https://x/data.json"))
 
         def csv_export() -> int:
-            return sum(len(c) for c in iter_csv(select_datasets(db.session, DatasetFilters()), None))
+            return sum(
+                len(c) for c in iter_csv(select_datasets(db.session, DatasetFilters()), None)
+            )
 
         def xlsx_export() -> int:
             out = io.BytesIO()
