@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from catalog.exports.selection import iter_query
-from catalog.models import STATUS_ACTIVE, Agency, Dataset
+from catalog.models import STATUS_ACTIVE, Agency, Dataset, Distribution
 from catalog.schemas.dataset import NON_PUBLIC_HIDDEN_FIELDS
 from config.settings import CONFIG_DIR
 
@@ -237,13 +237,22 @@ def iter_data_json(
 
 
 def inventory_fingerprint(session: Session) -> str:
-    """Changes whenever an active dataset is added, changed or withdrawn, or an agency changes."""
+    """Changes whenever an active dataset is added, changed or withdrawn, or an agency changes.
+
+    Changes made with Core statements that leave ``updated_at`` and ``version`` alone (derived
+    columns such as ``conformance_score``) are not in data.json and need not change it.
+    """
     count, latest, versions = session.execute(
         select(
             func.count(Dataset.id),
             func.max(Dataset.updated_at),
             func.sum(func.coalesce(Dataset.version, 0)),
         ).where(Dataset.status == STATUS_ACTIVE)
+    ).one()
+    # Replacing only a dataset's distributions may leave the dataset row (and version) as it was;
+    # new distribution rows change these.
+    dist_count, dist_max = session.execute(
+        select(func.count(Distribution.id), func.max(Distribution.id))
     ).one()
     agencies = session.execute(
         select(
@@ -252,7 +261,7 @@ def inventory_fingerprint(session: Session) -> str:
     ).all()
     agency_hash = hashlib.sha256(repr([tuple(row) for row in agencies]).encode()).hexdigest()
     stamp = latest.isoformat() if latest else "none"
-    return f"v1-{count}-{stamp}-{versions or 0}-{agency_hash[:16]}"
+    return f"v1-{count}-{stamp}-{versions or 0}-{dist_count}-{dist_max}-{agency_hash[:16]}"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -205,3 +205,28 @@ def test_data_json_is_generated_once_then_sent_from_the_cache(client, make_datas
         "cached-one",
         "cached-two",
     }
+
+
+def test_changing_only_distributions_refreshes_the_cached_data_json(
+    client, mixed_catalog, steward, token_for
+):
+    from tests.public.conftest import auth
+
+    before = client.get("/data.json").get_json()
+    assert by_identifier(before)["ct-dph-discharges"]["distribution"][0]["format"] == "CSV"
+    response = client.patch(
+        f"/api/v1/datasets/{mixed_catalog['public']['id']}",
+        json={
+            "distribution": [
+                {
+                    "downloadURL": "https://data.ct.gov/new.json",
+                    "mediaType": "application/json",
+                    "format": "JSON",
+                }
+            ]
+        },
+        headers=auth(token_for(steward)),
+    )
+    assert response.status_code == 200
+    after = by_identifier(client.get("/data.json").get_json())["ct-dph-discharges"]
+    assert [d["format"] for d in after["distribution"]] == ["JSON"]
