@@ -168,7 +168,7 @@ def main() -> None:
             return len(client.get("/api/3/action/package_search" + params).data)
 
         with app.app_context():
-            print(f"{"export":<40} {'time':>10}  {'output':>12}  memory", flush=True)
+            print(f"{'export':<40} {'time':>10}  {'output':>12}  memory", flush=True)
             measure("data.json (service, streamed)", data_json)
             measure("CSV (service, streamed)", csv_export)
             if not args.skip_xlsx:
