@@ -29,6 +29,7 @@ ROWS_DEFAULT = 10
 ROWS_MAX = 1000
 FACET_FIELDS = ("organization", "tags", "groups", "res_format", "license_id")
 FILTER_FIELDS = (*FACET_FIELDS, "owner_org", "name", "id", "access_level", "accessLevel")
+TEXT_FIELDS = ("title", "notes", "text", "description")
 SORT_FIELDS = {
     "metadata_modified": Dataset.updated_at,
     "metadata_created": Dataset.created_at,
@@ -79,8 +80,14 @@ def parse_search(params: dict[str, Any]) -> Search:
     filters = _parse_fq(str(params.get("fq") or ""))
     # Field terms written into q (organization:dph) act as filters, as Solr would treat them.
     if q and ":" in q and q != "*:*":
-        filters += _parse_fq(q)
-        q = FQ_TERM.sub(" ", q).strip()
+        # Text fields (title:, notes:, text:) become words; other field terms act as filters.
+        words = [
+            quoted or bare
+            for _sign, field, quoted, bare in FQ_TERM.findall(q)
+            if field in TEXT_FIELDS
+        ]
+        filters += _parse_fq(FQ_TERM.sub(_keep_filter_term, q))
+        q = " ".join([FQ_TERM.sub(" ", q).strip(), *words]).strip()
     rows = _int(params, "rows", ROWS_DEFAULT, 0, ROWS_MAX)
     start = _int(params, "start", 0, 0, 10_000_000)
     facet_limit = _int(params, "facet.limit", 50, -1, 1000)
@@ -230,6 +237,10 @@ def _filter_clause(field: str, value: str) -> Any:
     raise validation_error(
         "fq", f"Unsupported filter field {field!r}; use {', '.join(FILTER_FIELDS)}."
     )
+
+
+def _keep_filter_term(match: re.Match[str]) -> str:
+    return " " if match.group(2) in TEXT_FIELDS else match.group(0)
 
 
 def _parse_fq(text: str) -> list[tuple[bool, str, str]]:

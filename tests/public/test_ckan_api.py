@@ -98,6 +98,8 @@ def test_package_search_paging_sorting_filters_and_facets(client, make_dataset):
     assert sorted(p["title"] for p in filtered["results"]) == ["Dataset 0", "Dataset 2"]
     assert search(fq="-organization:dot")["count"] == 2
     assert search(q="organization:dph")["count"] == 2  # field terms in q act as filters
+    assert search(q="title:4")["count"] == 1  # text fields are words
+    assert search(q='organization:dph title:"Dataset 3"')["count"] == 1
 
     faceted = search(**{"facet.field": json.dumps(["organization", "tags", "groups"]), "rows": 0})
     assert faceted["results"] == []
