@@ -186,3 +186,26 @@ def test_api_token_is_not_needed(client, mixed_catalog, steward, token_for):
     # Exports are read by people in a browser; a bearer token does not change what is shown.
     rows = read_csv(client.get("/datasets.csv", headers=auth(token_for(steward))))
     assert "steward_email" not in rows[0]
+
+
+def test_search_seam_keeps_the_order_of_the_ids_it_is_given(app, client, make_dataset):
+    from catalog.db import db
+    from catalog.exports.selection import iter_datasets_by_ids
+    from catalog.exports.tables import iter_csv
+
+    ids = [make_dataset(identifier=f"s{i}", title=f"Title {i}").id for i in range(3)]
+    wanted = [ids[2], "missing-id", ids[0]]
+    with app.app_context():
+        text = "".join(iter_csv(iter_datasets_by_ids(db.session, wanted), None))
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert [row["title"] for row in rows] == ["Title 2", "Title 0"]
+
+
+def test_export_command_fails_with_a_reason(runner, tmp_path):
+    from manage import build_cli
+
+    result = runner.invoke(build_cli(), ["export", "pdf", "--out", str(tmp_path / "x")])
+    assert result.exit_code != 0
+    assert "pdf" in result.output
+    result = runner.invoke(build_cli(), ["export", "csv"])
+    assert result.exit_code != 0 and "--out" in result.output
