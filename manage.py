@@ -19,7 +19,7 @@ def _create_app():
 
 
 def build_cli() -> click.Group:
-    # The commands come from the app (create_app registers catalog.cli.COMMANDS on app.cli).
+    # The commands come from the app (create_app registers catalog.cli.all_commands() on app.cli).
     return FlaskGroup(
         create_app=_create_app,
         add_default_commands=False,

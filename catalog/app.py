@@ -55,9 +55,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_commands(app: Flask) -> None:
-    from catalog.cli import COMMANDS
+    from catalog.cli import all_commands
 
-    for command in COMMANDS:
+    for command in all_commands():
         app.cli.add_command(command)
 
 

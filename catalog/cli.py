@@ -154,4 +154,11 @@ def restore_command(backup_file: Path) -> None:
     click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
 
 
-COMMANDS = [init_command, demo_command, run_command, users, backup_command, restore_command]
+def all_commands() -> list[click.Command]:
+    """Every command: the core's, then each area's (imported here to keep start-up light)."""
+    from catalog.exports.cli import export_command
+
+    return [
+        init_command, demo_command, run_command, users, backup_command, restore_command,
+        export_command,
+    ]  # fmt: skip

@@ -16,3 +16,6 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api_v1)  # bearer tokens, not cookies, authorise API writes
     app.register_blueprint(api_v1)
     errors.init_app(app)
+    from catalog.ckan import init_app as init_ckan
+
+    init_ckan(app)

@@ -37,6 +37,8 @@ class Route:
     method: str
     policy: str
     body: dict | None = None
+    params: tuple = ()  # (name, value) pairs for URL rule arguments, beyond world["params"]
+    query: str = ""  # query string; "{dataset_id}" is replaced
 
 
 ROUTES = [
@@ -51,6 +53,18 @@ ROUTES = [
     Route("api_v1.openapi_document", "GET", "public"),
     Route("api_v1.create_dataset", "POST", "api_write_agency", {"agency": "DPH"}),
     Route("api_v1.update_dataset", "PATCH", "api_write_agency", {"keyword": ["x"]}),
+    # Exports and the CKAN Action API
+    Route("exports.data_json", "GET", "public"),
+    Route("exports.datasets_csv", "GET", "public"),
+    Route("exports.datasets_xlsx", "GET", "public"),
+    Route("ckan_api.call_action", "GET", "public", params=(("action", "package_search"),)),
+    Route(
+        "ckan_api.call_action",
+        "GET",
+        "public",
+        params=(("action", "package_show"),),
+        query="id={dataset_id}",
+    ),
     # The plan, progress reports and feedback
     Route("plan.plan_page", "GET", "public"),
     Route("plan.plan_print", "GET", "public"),
@@ -118,11 +132,13 @@ def world(app_ctx, make_user, make_dataset, token_for):
 
 
 def _url(app, route: Route, params: dict) -> str:
+    params = {**params, **dict(route.params)}
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == route.endpoint)
     missing = [arg for arg in rule.arguments if arg not in params]
     assert not missing, f"add sample values for {missing} to world['params']"
     with app.test_request_context():
-        return url_for(route.endpoint, **{arg: params[arg] for arg in rule.arguments})
+        url = url_for(route.endpoint, **{arg: params[arg] for arg in rule.arguments})
+    return f"{url}?{route.query.format(**params)}" if route.query else url
 
 
 def _sign_in(client, email: str) -> None:
@@ -139,7 +155,9 @@ def test_every_route_is_classified(app):
     assert unclassified == [], "classify these routes in ROUTES or EXEMPT"
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.endpoint}")
+@pytest.mark.parametrize(
+    "route", ROUTES, ids=lambda r: f"{r.method} {r.endpoint} {dict(r.params)} {r.query}".strip()
+)
 @pytest.mark.parametrize("role", ROLES)
 def test_route_status_and_no_leaks(app, world, route, role):
     expected = POLICIES[route.policy][ROLES.index(role)]
