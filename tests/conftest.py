@@ -25,7 +25,7 @@ SHARED = Path(os.environ.get("CATALOG_SHARED_DIR", Path(__file__).resolve().pare
 FIXTURES = SHARED / "fixtures" / "real"
 SCHEMAS = SHARED / "fixtures" / "schemas"
 # Tables filled by `init` from config/ and kept between tests.
-REFERENCE_TABLES = {"agency"}
+REFERENCE_TABLES = {"agency", "legal_authority"}
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

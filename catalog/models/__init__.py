@@ -11,6 +11,13 @@ from catalog.models.dataset import (
     Dataset,
     Distribution,
 )
+from catalog.models.review import (
+    DataSharingAgreement,
+    LegalAuthority,
+    ReviewComment,
+    ReviewTransition,
+    SharingReview,
+)
 from catalog.models.user import ROLES, ApiToken, User, user_agency
 
 __all__ = [
@@ -25,8 +32,13 @@ __all__ = [
     "ApiToken",
     "AppendOnlyError",
     "AuditEvent",
+    "DataSharingAgreement",
     "Dataset",
     "Distribution",
+    "LegalAuthority",
+    "ReviewComment",
+    "ReviewTransition",
+    "SharingReview",
     "User",
     "user_agency",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from catalog.migrate import upgrade_database
 from catalog.services.agencies import load_agencies
+from catalog.services.review_config import load_authorities
 
 
 def init_catalog(session: Session, config_dir: Path) -> dict[str, tuple[int, int]]:
@@ -17,4 +18,5 @@ def init_catalog(session: Session, config_dir: Path) -> dict[str, tuple[int, int
     """
     upgrade_database(session.get_bind())
     loaded = {"agencies": load_agencies(session, config_dir / "agencies.toml")}
+    loaded["legal authorities"] = load_authorities(session, config_dir / "authorities.toml")
     return loaded
