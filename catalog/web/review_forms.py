@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -11,9 +13,15 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from catalog.models.review import OBSTACLE_KINDS
+
+
+def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as wtforms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class CheckboxesField(SelectMultipleField):
@@ -29,7 +37,9 @@ class OpenReviewForm(FlaskForm):
     purpose = TextAreaField(
         "Purpose", description="Who asks for the data and what they want to do with it."
     )
-    obstacle_kinds = CheckboxesField("Obstacles", choices=[(kind, kind) for kind in OBSTACLE_KINDS])
+    obstacle_kinds = CheckboxesField(
+        "Obstacles", choices=choices((kind, kind) for kind in OBSTACLE_KINDS)
+    )
     authorities = CheckboxesField("Legal authorities cited", choices=[])
     public_reason = TextAreaField(
         "Why it is not open (public)",

@@ -33,6 +33,7 @@ from catalog.web.review_forms import (
     CommentForm,
     OpenReviewForm,
     TransitionForm,
+    choices,
 )
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -96,14 +97,17 @@ def new_review():
     if not review_service.can_open_review(user, dataset):
         raise PermissionDenied(f"Only stewards of {dataset.agency.code} and the CDO open reviews.")
     form = OpenReviewForm()
-    form.requesting_agency.choices = [("", "(none: review of public release)")] + [
-        (a.code, f"{a.name} ({a.code})")
-        for a in list_agencies(db.session)
-        if a.id != dataset.agency_id
-    ]
-    form.authorities.choices = [
+    form.requesting_agency.choices = choices(
+        [("", "(none: review of public release)")]
+        + [
+            (a.code, f"{a.name} ({a.code})")
+            for a in list_agencies(db.session)
+            if a.id != dataset.agency_id
+        ]
+    )
+    form.authorities.choices = choices(
         (a.code, f"{a.citation} — {a.name}") for a in review_service.list_authorities(db.session)
-    ]
+    )
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
@@ -271,8 +275,8 @@ def new_agreement():
     if not user.is_cdo_or_admin and not any(can_edit_agency(user, a.id) for a in agencies):
         raise PermissionDenied("Only the CDO or a steward of a party records an agreement.")
     form = AgreementForm()
-    form.parties.choices = [(a.code, f"{a.name} ({a.code})") for a in agencies]
-    form.clauses.choices = [(c.code, c.text) for c in get_clauses()]
+    form.parties.choices = choices((a.code, f"{a.name} ({a.code})") for a in agencies)
+    form.clauses.choices = choices((c.code, c.text) for c in get_clauses())
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
@@ -351,10 +355,11 @@ def _year() -> int:
 
 
 def _fill_transition_choices(form: TransitionForm, record) -> None:
-    form.to.choices = [(s, STATE_LABELS[s]) for s in TRANSITIONS.get(record.state, ())]
-    form.agreement_id.choices = [("", "(none)")] + [
-        (str(a.id), a.title) for a in agreement_service.list_agreements(db.session)
-    ]
+    form.to.choices = choices((s, STATE_LABELS[s]) for s in TRANSITIONS.get(record.state, ()))
+    form.agreement_id.choices = choices(
+        [("", "(none)")]
+        + [(str(a.id), a.title) for a in agreement_service.list_agreements(db.session)]
+    )
 
 
 def _split(value: str | None) -> list[str]:

@@ -33,6 +33,7 @@ def test_due_dates_follow_the_timeline_and_overdue_flags_with_a_frozen_clock(
     assert review.due_on == date(2026, 2, 4)  # 30 days for "identified"
 
     with app.app_context():
+
         def overdue_ids(day):
             clock(day)
             _, rows = review_service.list_reviews(db.session, ReviewFilters(overdue=True))
@@ -120,14 +121,15 @@ def test_every_transition_is_audited(app, open_review, people):
     with app.app_context():
         events = db.session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.entity_type == "sharing_review", AuditEvent.entity_id == str(review.id))
+            .where(AuditEvent.entity_type == "sharing_review")
+            .where(AuditEvent.entity_id == str(review.id))
             .order_by(AuditEvent.id)
         ).all()
         moves = [e for e in events if e.action == "review.transition"]
         transitions = db.session.scalar(
             select(func.count()).where(ReviewTransition.review_id == review.id)
         )
-    assert [e.action for e in events][0] == "review.open"
+    assert events[0].action == "review.open"
     assert transitions == 1 + len(moves) == 4
     assert [(e.before["state"], e.after["state"]) for e in moves] == [
         ("identified", "in_review"),
@@ -189,6 +191,7 @@ def test_filters_by_state_agency_and_authority(app, open_review, people, make_da
     )
     _move(app, ferpa.id, "in_review", people["counsel"])
     with app.app_context():
+
         def ids(**kw):
             return {r.id for r in review_service.list_reviews(db.session, ReviewFilters(**kw))[1]}
 
