@@ -124,4 +124,6 @@ def users_token(email: str) -> None:
     click.echo(token)
 
 
-COMMANDS = [init_command, demo_command, run_command, users]
+from catalog.review_cli import reviews  # noqa: E402  (uses fail_on_service_errors above)
+
+COMMANDS = [init_command, demo_command, run_command, users, reviews]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Agency, Dataset, SharingReview
-from catalog.models.review import OPEN_STATES, STATE_LABELS
+from catalog.models.review import CLOSED_STATES, OPEN_STATES, STATE_LABELS, ReviewTransition
 from catalog.schemas.review import present_authority
 from catalog.services.review_config import get_timeline
 from catalog.services.reviews import reviews_for_dataset, today_or_clock
@@ -33,18 +33,18 @@ def timeline_data(session: Session, today: date | None = None) -> dict[str, Any]
     weeks = [this_week + timedelta(weeks=i) for i in range(WEEKS_AHEAD)]
     labels = ["Overdue", *[f"Week of {w.isoformat()}" for w in weeks], "Later"]
     counts = {state: [0] * len(labels) for state in OPEN_STATES}
-    open_reviews = session.scalars(
-        select(SharingReview).where(SharingReview.state.in_(OPEN_STATES))
+    open_rows = session.execute(
+        select(SharingReview.state, SharingReview.due_on).where(
+            SharingReview.state.in_(OPEN_STATES), SharingReview.due_on.is_not(None)
+        )
     ).all()
-    for review in open_reviews:
-        if review.due_on is None:
-            continue
-        if review.due_on < day:
+    for state, due_on in open_rows:
+        if due_on < day:
             index = 0
         else:
-            offset = (_monday(review.due_on) - this_week).days // 7
+            offset = (_monday(due_on) - this_week).days // 7
             index = offset + 1 if offset < WEEKS_AHEAD else len(labels) - 1
-        counts[review.state][index] += 1
+        counts[state][index] += 1
 
     months = []
     first = date(day.year, day.month, 1)
@@ -54,15 +54,18 @@ def timeline_data(session: Session, today: date | None = None) -> dict[str, Any]
     opened = dict.fromkeys(months, 0)
     closed = dict.fromkeys(months, 0)
     start = date(*months[0], 1)
-    for review in session.scalars(select(SharingReview)).all():
-        key = (review.opened_on.year, review.opened_on.month)
-        if key in opened:
-            opened[key] += 1
-        for transition in review.transitions:
-            when = transition.on_date
-            key = (when.year, when.month)
-            if when >= start and transition.to_state not in OPEN_STATES and key in closed:
-                closed[key] += 1
+    for (opened_on,) in session.execute(
+        select(SharingReview.opened_on).where(SharingReview.opened_on >= start)
+    ):
+        if (opened_on.year, opened_on.month) in opened:
+            opened[(opened_on.year, opened_on.month)] += 1
+    for (on_date,) in session.execute(
+        select(ReviewTransition.on_date).where(
+            ReviewTransition.on_date >= start, ReviewTransition.to_state.in_(CLOSED_STATES)
+        )
+    ):
+        if (on_date.year, on_date.month) in closed:
+            closed[(on_date.year, on_date.month)] += 1
     return {
         "as_of": day.isoformat(),
         "due": {
@@ -87,11 +90,14 @@ def stage_durations(session: Session) -> list[dict[str, Any]]:
     """Per open stage: the timeline's allowance and the median days reviews actually spent."""
     timeline = get_timeline()
     spent: dict[str, list[int]] = defaultdict(list)
-    for review in session.scalars(select(SharingReview)).all():
-        steps = list(review.transitions)
-        for current, following in itertools.pairwise(steps):
-            if current.to_state in OPEN_STATES:
-                spent[current.to_state].append((following.on_date - current.on_date).days)
+    rows = session.execute(
+        select(
+            ReviewTransition.review_id, ReviewTransition.to_state, ReviewTransition.on_date
+        ).order_by(ReviewTransition.review_id, ReviewTransition.id)
+    ).all()
+    for current, following in itertools.pairwise(rows):
+        if current.review_id == following.review_id and current.to_state in OPEN_STATES:
+            spent[current.to_state].append((following.on_date - current.on_date).days)
     return [
         {
             "state": state,

@@ -78,3 +78,23 @@ def test_clause_checklist_follows_cgs_4_67aa():
 def test_authorities_survive_between_tests(app):
     with app.app_context():
         assert db.session.scalar(select(LegalAuthority).where(LegalAuthority.code == "HIPAA"))
+
+
+def test_cli_lists_overdue_reviews_and_writes_the_report(runner, open_review, clock, tmp_path):
+    from datetime import date
+
+    from catalog.review_cli import reviews
+
+    clock(date(2026, 1, 1))
+    review = open_review()
+    clock(date(2026, 3, 2))
+    result = runner.invoke(reviews, ["overdue"])
+    assert result.exit_code == 0, result.output
+    assert f"#{review.id}\tidentified\tdue 2026-01-31 (30 d)" in result.output
+    out = tmp_path / "report.csv"
+    result = runner.invoke(reviews, ["report", "--year", "2026", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 reviews" in result.output
+    assert "2026,state,identified,Identified,reviews,1" in out.read_text()
+    bad = runner.invoke(reviews, ["report", "--out", str(tmp_path / "report.pdf")])
+    assert bad.exit_code != 0 and "csv or .xlsx" in bad.output
