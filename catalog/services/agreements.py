@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from catalog.errors import InvalidInput, NotFound, PermissionDenied
 from catalog.models import Agency, Dataset, DataSharingAgreement, SharingReview, User
@@ -116,10 +116,17 @@ def list_agreements(
     today: date | None = None,
 ) -> list[DataSharingAgreement]:
     """Agreements, soonest expiry first; ``expiring`` keeps those flagged as expiring."""
-    query = select(DataSharingAgreement).order_by(
-        DataSharingAgreement.expires_on.is_(None),
-        DataSharingAgreement.expires_on,
-        DataSharingAgreement.id,
+    query = (
+        select(DataSharingAgreement)
+        .options(
+            selectinload(DataSharingAgreement.datasets).lazyload(Dataset.distributions),
+            selectinload(DataSharingAgreement.reviews),
+        )
+        .order_by(
+            DataSharingAgreement.expires_on.is_(None),
+            DataSharingAgreement.expires_on,
+            DataSharingAgreement.id,
+        )
     )
     if agency:
         query = query.where(DataSharingAgreement.parties.any(Agency.code == agency.upper()))

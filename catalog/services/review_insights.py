@@ -16,7 +16,7 @@ from catalog.models import Agency, Dataset, SharingReview
 from catalog.models.review import CLOSED_STATES, OPEN_STATES, STATE_LABELS, ReviewTransition
 from catalog.schemas.review import present_authority
 from catalog.services.review_config import get_timeline
-from catalog.services.reviews import reviews_for_dataset, today_or_clock
+from catalog.services.reviews import light_review_options, reviews_for_dataset, today_or_clock
 
 WEEKS_AHEAD = 12
 MONTHS_BACK = 12
@@ -116,7 +116,12 @@ def sharing_matrix(session: Session, agency: str | None = None) -> dict[str, Any
 
     Each cell holds the latest review for that pair (its id and state).
     """
-    query = select(SharingReview).join(SharingReview.dataset).order_by(SharingReview.id)
+    query = (
+        select(SharingReview)
+        .join(SharingReview.dataset)
+        .options(*light_review_options())
+        .order_by(SharingReview.id)
+    )
     if agency:
         query = query.join(Agency, Dataset.agency_id == Agency.id).where(
             Agency.code == agency.upper()

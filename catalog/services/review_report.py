@@ -18,7 +18,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import DataSharingAgreement, SharingReview
 from catalog.models.review import (
@@ -30,7 +30,7 @@ from catalog.models.review import (
     STATE_RESTRICTED,
 )
 from catalog.services.agreements import is_expiring, missing_clauses
-from catalog.services.reviews import list_authorities, today_or_clock
+from catalog.services.reviews import light_review_options, list_authorities, today_or_clock
 
 BUCKETS = ("total", "open", "resolved", "restricted")
 NO_AUTHORITY = "(none cited)"
@@ -77,6 +77,7 @@ def build_annual_report(session: Session, year: int, today: date | None = None) 
     report = AnnualReport(year=year, start=start, end=end, as_of=as_of)
     candidates = session.scalars(
         select(SharingReview)
+        .options(*light_review_options())
         .where(SharingReview.opened_on <= as_of)
         .where(or_(SharingReview.decided_on.is_(None), SharingReview.decided_on >= start))
         .order_by(SharingReview.id)
@@ -122,6 +123,9 @@ def build_annual_report(session: Session, year: int, today: date | None = None) 
         .where(DataSharingAgreement.effective_on <= end)
         .where(
             or_(DataSharingAgreement.expires_on.is_(None), DataSharingAgreement.expires_on >= start)
+        )
+        .options(
+            selectinload(DataSharingAgreement.datasets), selectinload(DataSharingAgreement.reviews)
         )
         .order_by(DataSharingAgreement.effective_on, DataSharingAgreement.id)
     ).all()

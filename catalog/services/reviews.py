@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload
 
 from catalog import events
 from catalog.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -373,9 +373,14 @@ def validate_filters(args: dict[str, Any]) -> ReviewFilters:
     )
 
 
+def light_review_options() -> tuple:
+    """Loader options for lists of reviews: skip the datasets' distributions."""
+    return (defaultload(SharingReview.dataset).lazyload(Dataset.distributions),)
+
+
 def review_query(filters: ReviewFilters, today: date | None = None) -> Select:
     """A SELECT of reviews matching the filters, most urgent first (due date, then id)."""
-    query = select(SharingReview).join(SharingReview.dataset)
+    query = select(SharingReview).join(SharingReview.dataset).options(*light_review_options())
     if filters.state == "open":
         query = query.where(SharingReview.state.in_(OPEN_STATES))
     elif filters.state == "closed":
