@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, String, cast, func, select, update
 from sqlalchemy.orm import Session, defaultload
 
 from catalog import events
-from catalog.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from catalog.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from catalog.models import Agency, Dataset, LegalAuthority, SharingReview, User
 from catalog.models.review import (
     CLOSED_STATES,
@@ -359,8 +359,6 @@ def validate_filters(args: dict[str, Any]) -> ReviewFilters:
         errors["obstacle"] = [f"One of: {', '.join(OBSTACLE_KINDS)}."]
     overdue = str(args.get("overdue") or "").lower() in ("1", "true", "yes", "on")
     if errors:
-        from catalog.errors import ServiceError
-
         raise ServiceError("Bad query parameters.", errors)
     return ReviewFilters(
         state=state,
@@ -396,6 +394,12 @@ def review_query(filters: ReviewFilters, today: date | None = None) -> Select:
         query = query.where(SharingReview.requesting_agency_id.in_(requesting.scalar_subquery()))
     if filters.authority:
         query = query.where(SharingReview.authorities.any(LegalAuthority.code == filters.authority))
+    if filters.obstacle:
+        # A fixed vocabulary of plain words, so matching the quoted word in the JSON text is
+        # exact on SQLite (JSON text) and PostgreSQL (jsonb cast to text) alike.
+        query = query.where(
+            cast(SharingReview.obstacle_kinds, String).like(f'%"{filters.obstacle}"%')
+        )
     if filters.dataset_id:
         query = query.where(SharingReview.dataset_id == filters.dataset_id)
     if filters.reviewer_id:

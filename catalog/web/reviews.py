@@ -3,6 +3,8 @@ sharing matrix, agreements, the legal authorities and the annual report."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import (
     Blueprint,
     Response,
@@ -64,6 +66,9 @@ def _review_helpers() -> dict:
 @login_required
 def queue():
     filters = review_service.validate_filters(request.args)
+    mine = request.args.get("mine") == "1"
+    if mine:
+        filters = dataclasses.replace(filters, reviewer_id=_user().id)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     today = review_service.clock()
     total, rows = review_service.list_reviews(
@@ -76,6 +81,7 @@ def queue():
         page=page,
         pages=max((total + QUEUE_PER_PAGE - 1) // QUEUE_PER_PAGE, 1),
         filters=filters,
+        mine=mine,
         today=today,
         states=REVIEW_STATES,
         labels=STATE_LABELS,

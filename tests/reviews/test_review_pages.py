@@ -82,6 +82,11 @@ def test_queue_needs_sign_in_and_lists_reviews(client, open_review):
     page = client.get("/reviews?authority=HIPAA").get_data(as_text=True)
     assert "Hospital inpatient discharge records" in page and f"/reviews/{review.id}" in page
     assert "Hospital inpatient" not in client.get("/reviews?authority=FERPA").get_data(as_text=True)
+    assert "Hospital inpatient" not in client.get("/reviews?mine=1").get_data(as_text=True)
+    login(client, "counsel@opm.ct.gov")
+    assert "Hospital inpatient" in client.get("/reviews?mine=1&obstacle=privacy").get_data(
+        as_text=True
+    )
 
 
 def test_steward_opens_a_review_with_the_form_and_comments(app, client, people, restricted_dataset):

@@ -189,6 +189,10 @@ def test_filters_by_state_agency_and_authority(app, open_review, people, make_da
     ferpa = open_review(
         dataset_id=other.id, authority_codes=["FERPA"], requesting_agency_code="DSS"
     )
+    open_review(
+        dataset_id=other.id, obstacle_kinds=["technical"], requesting_agency_code="OPM",
+        authority_codes=[],
+    )  # fmt: skip
     _move(app, ferpa.id, "in_review", people["counsel"])
     with app.app_context():
 
@@ -198,6 +202,8 @@ def test_filters_by_state_agency_and_authority(app, open_review, people, make_da
         assert ids(authority="HIPAA") == {hipaa.id}
         assert ids(authority="FERPA") == {ferpa.id}
         assert ids(state="in_review") == {ferpa.id}
-        assert ids(state="open") == {hipaa.id, ferpa.id}
-        assert ids(agency="SDE") == {ferpa.id}
+        assert len(ids(state="open")) == 3
+        assert len(ids(agency="SDE")) == 2
         assert ids(requesting_agency="DSS") == {hipaa.id, ferpa.id}
+        assert ids(obstacle="privacy") == {hipaa.id, ferpa.id}
+        assert ids(obstacle="security") == set()
