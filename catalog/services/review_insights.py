@@ -6,17 +6,18 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from catalog.models import Agency, Dataset, SharingReview
 from catalog.models.review import CLOSED_STATES, OPEN_STATES, STATE_LABELS, ReviewTransition
 from catalog.schemas.review import present_authority
 from catalog.services.review_config import get_timeline
-from catalog.services.reviews import light_review_options, reviews_for_dataset, today_or_clock
+from catalog.services.reviews import reviews_for_dataset, today_or_clock
 
 WEEKS_AHEAD = 12
 MONTHS_BACK = 12
@@ -111,36 +112,54 @@ def stage_durations(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def sharing_matrix(session: Session, agency: str | None = None) -> dict[str, Any]:
-    """Rows: datasets with reviews; columns: requesting agencies (None = public release).
+@dataclass(frozen=True)
+class MatrixDataset:
+    id: str
+    title: str
+    agency_code: str
 
-    Each cell holds the latest review for that pair (its id and state).
+
+@dataclass(frozen=True)
+class MatrixCell:
+    id: int
+    state: str
+
+
+def sharing_matrix(session: Session, agency: str | None = None) -> dict[str, Any]:
+    """Rows: datasets with reviews; columns: requesting agencies ("PUBLIC" = public release).
+
+    Each cell holds the latest review for that pair (its id and state). Reads columns only, so
+    thousands of reviews stay cheap.
     """
+    holder = aliased(Agency)
+    requester = aliased(Agency)
     query = (
-        select(SharingReview)
-        .join(SharingReview.dataset)
-        .options(*light_review_options())
+        select(
+            SharingReview.id,
+            SharingReview.state,
+            Dataset.id,
+            Dataset.title,
+            holder.code,
+            requester.code,
+        )
+        .join(Dataset, SharingReview.dataset_id == Dataset.id)
+        .join(holder, Dataset.agency_id == holder.id)
+        .outerjoin(requester, SharingReview.requesting_agency_id == requester.id)
         .order_by(SharingReview.id)
     )
     if agency:
-        query = query.join(Agency, Dataset.agency_id == Agency.id).where(
-            Agency.code == agency.upper()
-        )
-    cells: dict[tuple[str, str], SharingReview] = {}
-    datasets: dict[str, Dataset] = {}
-    columns: set[str] = set()
-    for review in session.scalars(query).unique():
-        column = review.requesting_agency.code if review.requesting_agency else "PUBLIC"
-        cells[(review.dataset_id, column)] = review  # later ids win
-        datasets[review.dataset_id] = review.dataset
-        columns.add(column)
+        query = query.where(holder.code == agency.upper())
+    cells: dict[tuple[str, str], MatrixCell] = {}
+    datasets: dict[str, MatrixDataset] = {}
+    for review_id, state, dataset_id, title, holder_code, requester_code in session.execute(query):
+        column = requester_code or "PUBLIC"
+        cells[(dataset_id, column)] = MatrixCell(review_id, state)  # later ids win
+        datasets.setdefault(dataset_id, MatrixDataset(dataset_id, title, holder_code))
+    columns = {column for _, column in cells}
     ordered = sorted(columns - {"PUBLIC"}) + (["PUBLIC"] if "PUBLIC" in columns else [])
     rows = [
-        {
-            "dataset": dataset,
-            "cells": [cells.get((dataset.id, column)) for column in ordered],
-        }
-        for dataset in sorted(datasets.values(), key=lambda d: (d.agency.code, d.title))
+        {"dataset": dataset, "cells": [cells.get((dataset.id, column)) for column in ordered]}
+        for dataset in sorted(datasets.values(), key=lambda d: (d.agency_code, d.title))
     ]
     return {"columns": ordered, "rows": rows}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,7 +21,14 @@ from openpyxl.styles import Font
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.models import DataSharingAgreement, SharingReview
+from catalog.models import (
+    Agency,
+    Dataset,
+    DataSharingAgreement,
+    LegalAuthority,
+    ReviewTransition,
+    SharingReview,
+)
 from catalog.models.review import (
     OBSTACLE_KINDS,
     OPEN_STATES,
@@ -28,9 +36,10 @@ from catalog.models.review import (
     REVIEW_STATES,
     STATE_LABELS,
     STATE_RESTRICTED,
+    review_authority,
 )
 from catalog.services.agreements import is_expiring, missing_clauses
-from catalog.services.reviews import light_review_options, list_authorities, today_or_clock
+from catalog.services.reviews import list_authorities, today_or_clock
 
 BUCKETS = ("total", "open", "resolved", "restricted")
 NO_AUTHORITY = "(none cited)"
@@ -52,10 +61,14 @@ class AnnualReport:
 
 def state_on(review: SharingReview, day: date) -> str | None:
     """The review's state at the end of ``day`` (None if it was not yet opened)."""
+    return _state_on([(t.to_state, t.on_date) for t in review.transitions], day)
+
+
+def _state_on(history: list[tuple[str, date]], day: date) -> str | None:
     state = None
-    for transition in review.transitions:
-        if transition.on_date <= day:
-            state = transition.to_state
+    for to_state, on_date in history:
+        if on_date <= day:
+            state = to_state
     return state
 
 
@@ -75,13 +88,40 @@ def build_annual_report(session: Session, year: int, today: date | None = None) 
     start, end = date(year, 1, 1), date(year, 12, 31)
     as_of = min(end, today_or_clock(today))
     report = AnnualReport(year=year, start=start, end=end, as_of=as_of)
-    candidates = session.scalars(
-        select(SharingReview)
-        .options(*light_review_options())
+    live = (
+        select(SharingReview.id)
         .where(SharingReview.opened_on <= as_of)
         .where(or_(SharingReview.decided_on.is_(None), SharingReview.decided_on >= start))
+    )
+    # Column queries: thousands of reviews are counted without loading them as objects.
+    candidates = session.execute(
+        select(
+            SharingReview.id,
+            SharingReview.opened_on,
+            SharingReview.decided_on,
+            SharingReview.obstacle_kinds,
+            Agency.code,
+            Agency.name,
+        )
+        .join(Dataset, SharingReview.dataset_id == Dataset.id)
+        .join(Agency, Dataset.agency_id == Agency.id)
+        .where(SharingReview.id.in_(live.scalar_subquery()))
         .order_by(SharingReview.id)
     ).all()
+    steps: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for review_id, to_state, on_date in session.execute(
+        select(ReviewTransition.review_id, ReviewTransition.to_state, ReviewTransition.on_date)
+        .where(ReviewTransition.review_id.in_(live.scalar_subquery()))
+        .order_by(ReviewTransition.review_id, ReviewTransition.id)
+    ):
+        steps[review_id].append((to_state, on_date))
+    cited_codes: dict[int, list[str]] = defaultdict(list)
+    for review_id, code in session.execute(
+        select(review_authority.c.review_id, LegalAuthority.code)
+        .join(LegalAuthority, review_authority.c.authority_id == LegalAuthority.id)
+        .where(review_authority.c.review_id.in_(live.scalar_subquery()))
+    ):
+        cited_codes[review_id].append(code)
     report.by_state = dict.fromkeys(REVIEW_STATES, 0)
     report.by_obstacle = dict.fromkeys(OBSTACLE_KINDS, 0)
     agencies: dict[str, dict[str, Any]] = {}
@@ -91,31 +131,31 @@ def build_annual_report(session: Session, year: int, today: date | None = None) 
     }
     no_authority = {"code": NO_AUTHORITY, "citation": "", "name": NO_AUTHORITY, **_empty()}
     opened = closed = 0
-    for review in candidates:
-        state = state_on(review, as_of)
+    for review_id, opened_on, decided_on, kinds, agency_code, agency_name in candidates:
+        history = steps[review_id]
+        state = _state_on(history, as_of)
         if state is None:
             continue
         # Closed before the year began (reopened later, perhaps): not live this year.
-        if state not in OPEN_STATES and review.decided_on and review.decided_on < start:
+        if state not in OPEN_STATES and decided_on and decided_on < start:
             continue
         bucket = _bucket(state)
         report.by_state[state] += 1
-        opened += start <= review.opened_on <= end
+        opened += start <= opened_on <= end
         closed += any(
-            t.to_state not in OPEN_STATES and start <= t.on_date <= as_of
-            for t in review.transitions
+            to_state not in OPEN_STATES and start <= on_date <= as_of
+            for to_state, on_date in history
         )
-        agency = review.dataset.agency
         row = agencies.setdefault(
-            agency.code, {"code": agency.code, "name": agency.name, **_empty(), "agreements": 0}
+            agency_code, {"code": agency_code, "name": agency_name, **_empty(), "agreements": 0}
         )
         row["total"] += 1
         row[bucket] += 1
-        cited = [authority_rows[a.code] for a in review.authorities if a.code in authority_rows]
+        cited = [authority_rows[c] for c in cited_codes[review_id] if c in authority_rows]
         for target in cited or [no_authority]:
             target["total"] += 1
             target[bucket] += 1
-        for kind in review.obstacle_kinds or []:
+        for kind in kinds or []:
             if kind in report.by_obstacle:
                 report.by_obstacle[kind] += 1
     in_effect = session.scalars(
