@@ -67,6 +67,9 @@ def create_agreement(
     clause_codes = {c.strip() for c in clauses if c and c.strip()}
     if clause_codes - known:
         errors["clauses"] = [f"Unknown clauses: {', '.join(sorted(clause_codes - known))}."]
+    document_url = (document_url or "").strip() or None
+    if document_url and not document_url.lower().startswith(("https://", "http://")):
+        errors["document_url"] = ["Give an http(s) address."]
     rids = sorted({int(r) for r in review_ids})
     linked = (
         list(session.scalars(select(SharingReview).where(SharingReview.id.in_(rids))))
@@ -85,7 +88,7 @@ def create_agreement(
         effective_on=effective_on,
         expires_on=expires_on,
         clauses={code: code in clause_codes for code in sorted(known)},
-        document_url=(document_url or "").strip() or None,
+        document_url=document_url,
         internal_notes=(internal_notes or "").strip() or None,
         created_by=actor.email,
         parties=parties,

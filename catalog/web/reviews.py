@@ -77,6 +77,7 @@ def queue():
     return render_template(
         "reviews/queue.html",
         reviews=rows,
+        involved={r.id for r in rows if review_service.can_see_review_internals(_user(), r)},
         total=total,
         page=page,
         pages=max((total + QUEUE_PER_PAGE - 1) // QUEUE_PER_PAGE, 1),

@@ -87,6 +87,9 @@ def test_queue_needs_sign_in_and_lists_reviews(client, open_review):
     assert "Hospital inpatient" in client.get("/reviews?mine=1&obstacle=privacy").get_data(
         as_text=True
     )
+    login(client, "steward@dot.ct.gov")  # not involved: sees the queue, not who reviews
+    page = client.get("/reviews").get_data(as_text=True)
+    assert "Hospital inpatient" in page and "counsel@opm.ct.gov" not in page
 
 
 def test_steward_opens_a_review_with_the_form_and_comments(app, client, people, restricted_dataset):
@@ -235,10 +238,12 @@ def test_agreement_needs_two_known_parties(client, people):
     response = client.post(
         "/reviews/agreements/new",
         data={"csrf_token": token, "title": "x", "purpose": "y", "parties": ["DPH"],
-              "effective_on": "2026-01-01", "expires_on": "2025-01-01"},
+              "effective_on": "2026-01-01", "expires_on": "2025-01-01",
+              "document_url": "javascript:alert(1)"},
     )  # fmt: skip
     assert response.status_code == 422
-    assert "at least two parties" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "at least two parties" in page and "Give an http(s) address." in page
 
 
 def test_authorities_page_is_public(client):
