@@ -124,6 +124,10 @@ def main() -> None:
         )
         today = date(2026, 9, 1)
         filters = review_service.ReviewFilters
+        overdue_total, _ = review_service.list_reviews(
+            session, filters(overdue=True), per_page=1, today=today
+        )
+        print(f"{overdue_total} reviews overdue on {today}")
         timed("overdue queue (all rows)", lambda: review_service.list_reviews(
             session, filters(overdue=True), per_page=100_000, today=today))  # fmt: skip
         hipaa_open = filters(authority="HIPAA", state="open")
