@@ -16,7 +16,7 @@
         backgroundColor: COLOURS[i % COLOURS.length],
         borderColor: COLOURS[i % COLOURS.length],
         fill: false,
-        tension: 0.2
+        tension: 0
       };
     });
     new Chart(canvas, {
@@ -24,6 +24,8 @@
       data: { labels: part.labels, datasets: datasets },
       options: {
         responsive: true,
+        maintainAspectRatio: true,
+        aspectRatio: 2.5,
         animation: false,
         scales: {
           x: { stacked: stacked },
