@@ -59,7 +59,21 @@ def _review_helpers() -> dict:
     def why_not_open(dataset: Dataset) -> dict | None:
         return review_insights.why_not_open(db.session, dataset)
 
-    return {"why_not_open": why_not_open, "review_state_labels": STATE_LABELS}
+    def review_links(dataset: Dataset) -> dict | None:
+        """For signed-in staff: the dataset's reviews and whether they may open one."""
+        user = _user()
+        if user is None:
+            return None
+        return {
+            "reviews": review_service.reviews_for_dataset(db.session, dataset.id),
+            "can_open": review_service.can_open_review(user, dataset),
+        }
+
+    return {
+        "why_not_open": why_not_open,
+        "review_links": review_links,
+        "review_state_labels": STATE_LABELS,
+    }
 
 
 @bp.get("")

@@ -251,3 +251,16 @@ def test_authorities_page_is_public(client):
     assert "20 U.S.C. § 1232g; 34 CFR Part 99" in page
     assert "Business associate agreement" in page
     assert "Procedures for notification of a breach" in page
+
+
+def test_dataset_page_lists_its_reviews_for_staff_only(client, open_review, restricted_dataset):
+    review = open_review()
+    url = f"/datasets/{restricted_dataset.id}"
+    assert "Sharing reviews (signed-in staff)" not in client.get(url).get_data(as_text=True)
+    login(client, "steward@dph.ct.gov")
+    page = client.get(url).get_data(as_text=True)
+    assert f'href="/reviews/{review.id}"' in page
+    assert f'href="/reviews/new?dataset={restricted_dataset.id}"' in page
+    login(client, "steward@dot.ct.gov")
+    page = client.get(url).get_data(as_text=True)
+    assert f'href="/reviews/{review.id}"' in page and "/reviews/new?" not in page
