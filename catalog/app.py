@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from catalog.db import db
 from catalog.extensions import csrf, limiter, login_manager
@@ -37,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     app.config.update(settings)
+    app.url_map.converters["int"] = DatabaseInt
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -52,6 +54,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_commands(app)
     app.after_request(_security_headers)
     return app
+
+
+class DatabaseInt(IntegerConverter):
+    """``<int:...>`` limited to what a database integer key can hold: larger ids are a 404."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_commands(app: Flask) -> None:

@@ -157,8 +157,9 @@ def restore_command(backup_file: Path) -> None:
 def all_commands() -> list[click.Command]:
     """Every command: the core's, then each area's (imported here to keep start-up light)."""
     from catalog.exports.cli import export_command
+    from catalog.review_cli import reviews
 
     return [
         init_command, demo_command, run_command, users, backup_command, restore_command,
-        export_command,
+        export_command, reviews,
     ]  # fmt: skip

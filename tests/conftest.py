@@ -25,6 +25,7 @@ from catalog.services.users import create_user, issue_token
 SHARED = Path(os.environ.get("CATALOG_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 FIXTURES = SHARED / "fixtures" / "real"
 SCHEMAS = SHARED / "fixtures" / "schemas"
+CHROMIUM = os.environ.get("CATALOG_CHROMIUM", "/usr/bin/chromium")
 # Tables filled by `init` from config/ and kept between tests.
 REFERENCE_TABLES = {
     "agency",
@@ -33,6 +34,7 @@ REFERENCE_TABLES = {
     "plan_goal",
     "plan_objective",
     "plan_focal_point",
+    "legal_authority",
 }
 
 
@@ -171,3 +173,17 @@ def make_dataset(app: Flask) -> Callable[..., Dataset]:
             return dataset
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for every browser test (the sync API allows one per thread)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox"], headless=True
+        )
+        yield chromium
+        chromium.close()

@@ -20,6 +20,13 @@ from catalog.models.plan import (
     PlanVersion,
     ProgressReport,
 )
+from catalog.models.review import (
+    DataSharingAgreement,
+    LegalAuthority,
+    ReviewComment,
+    ReviewTransition,
+    SharingReview,
+)
 from catalog.models.user import ROLES, ApiToken, User, user_agency
 
 __all__ = [
@@ -34,15 +41,20 @@ __all__ = [
     "ApiToken",
     "AppendOnlyError",
     "AuditEvent",
+    "DataSharingAgreement",
     "Dataset",
     "Distribution",
     "Feedback",
+    "LegalAuthority",
     "PlanFocalPoint",
     "PlanGoal",
     "PlanObjective",
     "PlanPrinciple",
     "PlanVersion",
     "ProgressReport",
+    "ReviewComment",
+    "ReviewTransition",
+    "SharingReview",
     "User",
     "user_agency",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from catalog.migrate import upgrade_database
 from catalog.services.agencies import load_agencies
 from catalog.services.plan import load_plan_versions
+from catalog.services.review_config import load_authorities
 
 
 def init_catalog(session: Session, config_dir: Path) -> dict[str, tuple[int, int]]:
@@ -19,4 +20,5 @@ def init_catalog(session: Session, config_dir: Path) -> dict[str, tuple[int, int
     upgrade_database(session.get_bind())
     loaded = {"agencies": load_agencies(session, config_dir / "agencies.toml")}
     loaded["plan versions"] = load_plan_versions(session, config_dir / "plan")
+    loaded["legal authorities"] = load_authorities(session, config_dir / "authorities.toml")
     return loaded

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from catalog.web.auth import bp as auth_bp
     from catalog.web.pages import bp as pages_bp
     from catalog.web.plan import bp as plan_bp
+    from catalog.web.reviews import bp as reviews_bp
     from catalog.web.steward import bp as steward_bp
 
     app.register_blueprint(pages_bp)
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(steward_bp)
     app.register_blueprint(plan_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(reviews_bp)
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:

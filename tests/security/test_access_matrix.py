@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from catalog.db import db
 from catalog.models import PlanObjective
+from catalog.services.reviews import open_review
 
 SECRET = "7731"  # appears only in internal fields and non-public access paths
 ROLES = ("anonymous", "other_steward", "owner", "cdo")
@@ -28,6 +29,8 @@ POLICIES = {
     "api_signed_in": (401, 200, 200, 200),
     # API writes with a bearer token (anonymous sends none).
     "api_write_agency": (401, 403, None, None),
+    # API writes only the CDO (or a review's assigned reviewer) may make.
+    "api_write_cdo": (401, 403, 403, None),
 }
 
 
@@ -65,6 +68,28 @@ ROUTES = [
         params=(("action", "package_show"),),
         query="id={dataset_id}",
     ),
+    # Sharing reviews and agreements
+    Route("reviews.queue", "GET", "signed_in"),
+    Route("reviews.new_review", "GET", "agency_steward", query="dataset={dataset_id}"),
+    Route("reviews.review", "GET", "signed_in"),
+    Route("reviews.timeline", "GET", "cdo_only"),
+    Route("reviews.timeline_json", "GET", "cdo_only"),
+    Route("reviews.matrix", "GET", "signed_in"),
+    Route("reviews.authorities", "GET", "public"),
+    Route("reviews.agreements", "GET", "signed_in"),
+    Route("reviews.new_agreement", "GET", "signed_in"),  # any steward (of a party) or the CDO
+    Route("reviews.report", "GET", "public"),
+    Route("reviews.report_csv", "GET", "public"),
+    Route("reviews.report_xlsx", "GET", "public"),
+    Route("api_v1.list_reviews", "GET", "public"),
+    Route("api_v1.get_review", "GET", "public"),
+    Route("api_v1.list_agreements", "GET", "public"),
+    Route(
+        "api_v1.transition_review",
+        "POST",
+        "api_write_cdo",
+        {"to": "in_review", "reason": "Counsel has the file."},
+    ),
     # The plan, progress reports and feedback
     Route("plan.plan_page", "GET", "public"),
     Route("plan.plan_print", "GET", "public"),
@@ -95,6 +120,9 @@ EXEMPT = {
     "static": "files shipped with the app",
     "auth.logout": "POST only; needs a session and a CSRF token (tested in tests/web)",
     "plan.admin_window": "POST form (CSRF); CDO only, tested in tests/plan",
+    "reviews.add_comment": "POST form (CSRF); tested in tests/reviews",
+    "reviews.move": "POST form (CSRF); reviewer or CDO only, tested in tests/reviews",
+    "reviews.assign": "POST form (CSRF); CDO only, tested in tests/reviews",
     "plan.triage_status": "POST form (CSRF); CDO only, tested in tests/plan",
 }
 
@@ -114,6 +142,18 @@ def world(app_ctx, make_user, make_dataset, token_for):
             {"downloadURL": f"https://internal.ct.gov/{SECRET}.csv", "mediaType": "text/csv"}
         ],
     )
+    review = open_review(
+        db.session,
+        dataset.id,
+        db.session.merge(owner),
+        purpose="Eligibility checks for DSS",
+        public_reason="Protected health information.",
+        obstacle_kinds=["legal", "privacy"],
+        authority_codes=["HIPAA"],
+        requesting_agency_code="DSS",
+        internal_notes=f"Counsel memo {SECRET}",
+    )
+    db.session.commit()
     return {
         "users": {"other_steward": other, "owner": owner, "cdo": cdo},
         "tokens": {
@@ -127,6 +167,7 @@ def world(app_ctx, make_user, make_dataset, token_for):
             "version_key": "2025-2026",
             "objective_id": db.session.scalars(select(PlanObjective.id)).first(),
             "feedback_id": 1,
+            "review_id": review.id,
         },
     }
 
