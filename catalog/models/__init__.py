@@ -11,12 +11,20 @@ from catalog.models.dataset import (
     Dataset,
     Distribution,
 )
+from catalog.models.harvest import (
+    SOURCE_KINDS,
+    HarvestJob,
+    HarvestLink,
+    HarvestRecord,
+    HarvestSource,
+)
 from catalog.models.user import ROLES, ApiToken, User, user_agency
 
 __all__ = [
     "ACCESS_LEVELS",
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
+    "SOURCE_KINDS",
     "ROLES",
     "STATUS_ACTIVE",
     "STATUS_WITHDRAWN",
@@ -27,6 +35,10 @@ __all__ = [
     "AuditEvent",
     "Dataset",
     "Distribution",
+    "HarvestJob",
+    "HarvestLink",
+    "HarvestRecord",
+    "HarvestSource",
     "User",
     "user_agency",
 ]
