@@ -133,11 +133,13 @@ def transform_socrata(raw: dict[str, Any], default_domain: str) -> dict[str, Any
     license_name = metadata.get("license") or view_license.get("name")
     if license_name:
         payload["license"] = LICENSES.get(str(license_name).strip().lower(), license_name)
-    if resource.get("contact_email"):
-        payload["contactPoint"] = {
-            "fn": attribution or domain,
-            "hasEmail": f"mailto:{resource['contact_email']}",
-        }
+    email = resource.get("contact_email") or _custom(custom, "contact-email", "contact email")
+    if email:
+        name = _custom(custom, "contact-name", "contact name") or attribution or domain
+        payload["contactPoint"] = {"fn": name, "hasEmail": f"mailto:{email.removeprefix('mailto:')}"}
+    level = (_custom(custom, "public-access-level", "public access level") or "").strip().lower()
+    if level in ("public", "restricted public", "non-public"):
+        payload["accessLevel"] = level
     columns = _columns(resource, view)
     if columns:
         payload["columns"] = columns
@@ -166,6 +168,13 @@ def _custom_fields(classification: dict[str, Any], view: dict[str, Any]) -> dict
                 if value:
                     fields[f"{group}_{key}"] = str(value)
     return fields
+
+
+def _custom(custom: dict[str, str], *suffixes: str) -> str | None:
+    for key, value in custom.items():
+        if key.lower().endswith(suffixes):
+            return value
+    return None
 
 
 def _columns(resource: dict[str, Any], view: dict[str, Any]) -> list[dict[str, str]]:
