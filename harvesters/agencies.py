@@ -29,7 +29,9 @@ def load_attribution_map(config_dir: Path | str | None) -> dict[str, str]:
 
 
 class AgencyResolver:
-    def __init__(self, session: Session, config_dir: Path | str | None, default_code: str | None) -> None:
+    def __init__(
+        self, session: Session, config_dir: Path | str | None, default_code: str | None
+    ) -> None:
         agencies = list(session.scalars(select(Agency)))
         self.by_code = {agency.code: agency.id for agency in agencies}
         self.codes = {agency.id: agency.code for agency in agencies}

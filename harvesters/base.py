@@ -117,7 +117,9 @@ class Harvester:
             )
         )
         if running:
-            raise HarvestFailed(f"Source {self.source.name!r} already has a running job ({running}).")
+            raise HarvestFailed(
+                f"Source {self.source.name!r} already has a running job ({running})."
+            )
         job = HarvestJob(source_id=self.source.id, status=JOB_RUNNING)
         session.add(job)
         session.commit()
@@ -145,7 +147,7 @@ class Harvester:
                     )
             except (FetchError, HarvestFailed) as exc:
                 error = str(exc)
-            except Exception as exc:  # noqa: BLE001 - invalid JSON from ijson, pandas errors, ...
+            except Exception as exc:
                 if not _is_parse_error(exc):
                     raise
                 error = f"Invalid or truncated source: {type(exc).__name__}: {exc}"
@@ -193,22 +195,46 @@ class Harvester:
         if record.errors:
             return fail(record.errors)
         if not identifier:
-            return fail([issue("error", "missing-identifier", "The record has no identifier.", "identifier")])
+            return fail(
+                [
+                    issue(
+                        "error", "missing-identifier", "The record has no identifier.", "identifier"
+                    )
+                ]
+            )
         if identifier in seen:
-            return fail([issue("error", "duplicate-identifier",
-                               f"Identifier {identifier!r} appears more than once in this source.",
-                               "identifier")])  # fmt: skip
+            return fail(
+                [
+                    issue(
+                        "error",
+                        "duplicate-identifier",
+                        f"Identifier {identifier!r} appears more than once in this source.",
+                        "identifier",
+                    )
+                ]
+            )
         seen.add(identifier)
         digest = self.record_hash(raw)
         if writer.is_unchanged(identifier, digest):
             return None
         try:
             payload = self.transform(raw)
-        except Exception as exc:  # noqa: BLE001 - a bad record is a per-record error
-            return fail([issue("error", getattr(exc, "error_type", "transform"),
-                               f"Could not map the record: {exc}", getattr(exc, "field", None))])  # fmt: skip
+        except Exception as exc:
+            return fail(
+                [
+                    issue(
+                        "error",
+                        getattr(exc, "error_type", "transform"),
+                        f"Could not map the record: {exc}",
+                        getattr(exc, "field", None),
+                    )
+                ]
+            )
         payload["identifier"] = identifier
-        hints = {"agency": payload.pop("agency", None), "attribution": payload.pop("_attribution", None)}
+        hints = {
+            "agency": payload.pop("agency", None),
+            "attribution": payload.pop("_attribution", None),
+        }
         data, problems = validate_record(payload)
         if data is None:
             return fail(problems)

@@ -10,7 +10,13 @@ from harvesters.base import Harvester, SourceRecord
 from harvesters.http import FetchError
 
 PAGE_SIZE = 100
-VOLATILE_KEYS = ("tracking_summary", "revision_id", "revision_timestamp", "num_tags", "num_resources")
+VOLATILE_KEYS = (
+    "tracking_summary",
+    "revision_id",
+    "revision_timestamp",
+    "num_tags",
+    "num_resources",
+)
 
 
 class CkanHarvester(Harvester):
@@ -27,7 +33,11 @@ class CkanHarvester(Harvester):
             url = f"{self.root}/api/3/action/package_search"
             body = self.http.get_json(url, params={"start": start, "rows": PAGE_SIZE})
             result = body.get("result") if isinstance(body, dict) else None
-            if not isinstance(body, dict) or body.get("success") is False or not isinstance(result, dict):
+            if (
+                not isinstance(body, dict)
+                or body.get("success") is False
+                or not isinstance(result, dict)
+            ):
                 raise FetchError(f"{url}: not a CKAN package_search response")
             packages = result.get("results")
             if not isinstance(packages, list):
@@ -38,8 +48,9 @@ class CkanHarvester(Harvester):
                 record = {k: v for k, v in package.items() if k not in VOLATILE_KEYS}
                 record["resources"] = [
                     {k: v for k, v in r.items() if k not in ("tracking_summary", "archiver", "qa")}
-                    for r in package.get("resources") or [] if isinstance(r, dict)
-                ]  # fmt: skip
+                    for r in package.get("resources") or []
+                    if isinstance(r, dict)
+                ]
                 yield SourceRecord(self.identifier_for(record), record)
             start += len(packages)
             if not packages or len(packages) < PAGE_SIZE:
@@ -66,13 +77,18 @@ def transform_ckan(package: dict[str, Any], root: str) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "title": package.get("title") or package.get("name"),
         "description": package.get("notes"),
-        "keyword": [t.get("display_name") or t.get("name") for t in package.get("tags") or []
-                    if isinstance(t, dict) and (t.get("name") or t.get("display_name"))],
+        "keyword": [
+            t.get("display_name") or t.get("name")
+            for t in package.get("tags") or []
+            if isinstance(t, dict) and (t.get("name") or t.get("display_name"))
+        ],
         "modified": extras.get("modified") or _date(package.get("metadata_modified")),
         "issued": extras.get("issued") or _date(package.get("metadata_created")),
-        "accessLevel": (extras.get("accessLevel")
-                        or ("non-public" if package.get("private") else "public")).lower(),
-        "landingPage": extras.get("landingPage") or f"{root}/dataset/{package.get('name') or package.get('id')}",
+        "accessLevel": (
+            extras.get("accessLevel") or ("non-public" if package.get("private") else "public")
+        ).lower(),
+        "landingPage": extras.get("landingPage")
+        or f"{root}/dataset/{package.get('name') or package.get('id')}",
         "license": extras.get("license") or package.get("license_url"),
         "rights": extras.get("rights"),
         "spatial": extras.get("spatial"),
@@ -84,25 +100,39 @@ def transform_ckan(package: dict[str, Any], root: str) -> dict[str, Any]:
         "conformsTo": extras.get("conformsTo"),
         "bureauCode": _list(extras.get("bureauCode")),
         "programCode": _list(extras.get("programCode")),
-        "theme": _list(extras.get("theme")) or [g.get("title") for g in package.get("groups") or []
-                                                if isinstance(g, dict) and g.get("title")],
+        "theme": _list(extras.get("theme"))
+        or [
+            g.get("title")
+            for g in package.get("groups") or []
+            if isinstance(g, dict) and g.get("title")
+        ],
         "language": _list(extras.get("language")),
-    }  # fmt: skip
+    }
     if publisher:
         payload["publisher"] = {"name": publisher}
     payload["_attribution"] = organization.get("title")
     name = extras.get("contact_name") or package.get("maintainer") or package.get("author")
-    email = extras.get("contact_email") or package.get("maintainer_email") or package.get("author_email")
+    email = (
+        extras.get("contact_email")
+        or package.get("maintainer_email")
+        or package.get("author_email")
+    )
     if name or email:
         payload["contactPoint"] = {"fn": name or publisher or "Contact"}
         if email:
-            payload["contactPoint"]["hasEmail"] = email if email.startswith("mailto:") else f"mailto:{email}"
+            payload["contactPoint"]["hasEmail"] = (
+                email if email.startswith("mailto:") else f"mailto:{email}"
+            )
     distributions = []
     for resource in package.get("resources") or []:
         if not resource.get("url"):
             continue
-        dist = {"title": resource.get("name") or None, "description": resource.get("description") or None,
-                "accessURL": resource["url"], "format": resource.get("format") or None}  # fmt: skip
+        dist = {
+            "title": resource.get("name") or None,
+            "description": resource.get("description") or None,
+            "accessURL": resource["url"],
+            "format": resource.get("format") or None,
+        }
         if resource.get("mimetype"):
             dist["mediaType"] = resource["mimetype"]
         distributions.append({k: v for k, v in dist.items() if v})

@@ -25,17 +25,31 @@ sources = AppGroup("sources", help="Harvest sources: portals, data.json files, i
 @click.option("--kind", type=click.Choice(SOURCE_KINDS), required=True)
 @click.option("--url", required=True, help="Portal root, data.json address, or a file path.")
 @click.option("--agency", default=None, help="Agency code for records matching no agency.")
-@click.option("--mapping", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="Column mapping (TOML) for inventories.")  # fmt: skip
+@click.option(
+    "--mapping",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Column mapping (TOML) for inventories.",
+)
 @click.option("--schedule", default=None, help="When to harvest (informational, e.g. 'daily').")
 @with_appcontext
 @fail_on_service_errors
-def sources_add(name: str, kind: str, url: str, agency: str | None, mapping: str | None, schedule: str | None) -> None:
+def sources_add(
+    name: str, kind: str, url: str, agency: str | None, mapping: str | None, schedule: str | None
+) -> None:
     """Register a harvest source."""
     from catalog.services.harvest import add_source
 
-    source = add_source(db.session, name, kind, url, CLI_ACTOR, agency_code=agency,
-                        mapping_path=mapping, schedule=schedule)  # fmt: skip
+    source = add_source(
+        db.session,
+        name,
+        kind,
+        url,
+        CLI_ACTOR,
+        agency_code=agency,
+        mapping_path=mapping,
+        schedule=schedule,
+    )
     db.session.commit()
     click.echo(f"Added source {source.name} ({source.kind}) {source.url}")
 
@@ -52,8 +66,15 @@ def sources_list() -> None:
     for source in rows:
         job = jobs.get(source.id)
         counts = " ".join(f"{k}={v}" for k, v in job.counts.items()) if job else ""
-        table.add_row(source.name, source.kind, source.url, source.agency_code or "",
-                      str(job.id) if job else "", job.status if job else "never run", counts)  # fmt: skip
+        table.add_row(
+            source.name,
+            source.kind,
+            source.url,
+            source.agency_code or "",
+            str(job.id) if job else "",
+            job.status if job else "never run",
+            counts,
+        )
     Console(width=200).print(table)
 
 
@@ -94,15 +115,25 @@ def harvest_command(names: tuple[str, ...], all_sources: bool) -> None:
 
     if all_sources == bool(names):
         raise click.UsageError("Give source names or --all (not both).")
-    targets = list_sources(db.session) if all_sources else [get_source(db.session, n) for n in names]
+    targets = (
+        list_sources(db.session) if all_sources else [get_source(db.session, n) for n in names]
+    )
     console = Console(stderr=True)
     results = []
     for source in targets:
-        with Progress(TextColumn(f"[bold]{source.name}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, disable=not sys.stderr.isatty()) as bar:  # fmt: skip
+        with Progress(
+            TextColumn(f"[bold]{source.name}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not sys.stderr.isatty(),
+        ) as bar:
             task = bar.add_task(source.name, total=None)
 
-            def progress(done: int, total: int | None, _task: int = task, _bar: Progress = bar) -> None:
+            def progress(
+                done: int, total: int | None, _task: int = task, _bar: Progress = bar
+            ) -> None:
                 _bar.update(_task, completed=done, total=total)
 
             try:
@@ -111,14 +142,21 @@ def harvest_command(names: tuple[str, ...], all_sources: bool) -> None:
                 results.append((source.name, None, str(exc)))
                 continue
         results.append((source.name, job, job.error))
-    table = Table("source", "job", "status", "added", "updated", "unchanged", "withdrawn", "failed", "error")
+    table = Table(
+        "source", "job", "status", "added", "updated", "unchanged", "withdrawn", "failed", "error"
+    )
     for name, job, error in results:
         if job is None:
             table.add_row(name, "", "failed", "", "", "", "", "", error or "")
             continue
         c = job.counts
-        table.add_row(name, str(job.id), job.status, *(str(c[k]) for k in
-                      ("added", "updated", "unchanged", "withdrawn", "failed")), error or "")  # fmt: skip
+        table.add_row(
+            name,
+            str(job.id),
+            job.status,
+            *(str(c[k]) for k in ("added", "updated", "unchanged", "withdrawn", "failed")),
+            error or "",
+        )
     Console(width=200).print(table)
     failed = [name for name, job, _e in results if job is None or job.status != "succeeded"]
     if failed:

@@ -21,10 +21,19 @@ DISTRIBUTION_KEYS = {
     f.data_key or name for name, f in DistributionInputSchema().fields.items() if not f.dump_only
 }
 FREQUENCIES = {
-    "daily": "R/P1D", "weekly": "R/P1W", "biweekly": "R/P2W", "monthly": "R/P1M",
-    "quarterly": "R/P3M", "semiannual": "R/P6M", "annual": "R/P1Y", "annually": "R/P1Y",
-    "yearly": "R/P1Y", "irregular": "irregular", "as needed": "irregular", "continuous": "R/PT1S",
-}  # fmt: skip
+    "daily": "R/P1D",
+    "weekly": "R/P1W",
+    "biweekly": "R/P2W",
+    "monthly": "R/P1M",
+    "quarterly": "R/P3M",
+    "semiannual": "R/P6M",
+    "annual": "R/P1Y",
+    "annually": "R/P1Y",
+    "yearly": "R/P1Y",
+    "irregular": "irregular",
+    "as needed": "irregular",
+    "continuous": "R/PT1S",
+}
 
 
 class PrefixedReader:
@@ -80,7 +89,7 @@ class DcatUsHarvester(Harvester):
             reader.close()
 
     def transform(self, raw: dict[str, Any]) -> dict[str, Any]:
-        if "conformsTo" in raw and "@type" in raw or _looks_v11(raw):
+        if ("conformsTo" in raw and "@type" in raw) or _looks_v11(raw):
             return transform_v11(raw)
         return transform_v10(raw)
 
@@ -134,9 +143,15 @@ def transform_v10(raw: dict[str, Any]) -> dict[str, Any]:
     frequency = str(raw.get("accrualPeriodicity") or raw.get("frequency") or "").strip().lower()
     if frequency in FREQUENCIES:
         payload["accrualPeriodicity"] = FREQUENCIES[frequency]
-    for old, new in (("license", "license"), ("landingPage", "landingPage"), ("spatial", "spatial"),
-                     ("temporal", "temporal"), ("dataDictionary", "describedBy"),
-                     ("accessLevelComment", "rights"), ("systemOfRecords", "systemOfRecords")):  # fmt: skip
+    for old, new in (
+        ("license", "license"),
+        ("landingPage", "landingPage"),
+        ("spatial", "spatial"),
+        ("temporal", "temporal"),
+        ("dataDictionary", "describedBy"),
+        ("accessLevelComment", "rights"),
+        ("systemOfRecords", "systemOfRecords"),
+    ):
         if raw.get(old):
             payload[new] = raw[old]
     if raw.get("theme"):

@@ -18,15 +18,25 @@ ACTOR = "demo"
 
 def demo_sources(samples_dir: Path, config_dir: Path) -> list[dict[str, Any]]:
     return [
-        {"name": "demo-cdc", "kind": "dcat-us", "url": str(samples_dir / "demo-datasets.json"),
-         "agency_code": "DPH"},
-        {"name": "demo-wa-2013", "kind": "dcat-us",
-         "url": str(samples_dir / "harvest" / "data.wa.gov-data-v1.0-2013.json")},
-        {"name": "demo-dayton-inventory", "kind": "inventory",
-         "url": str(samples_dir / "harvest" / "dayton-montgomery-oh-inventory.csv"),
-         "agency_code": "OPM",
-         "mapping_path": config_dir / "inventory_mappings" / "dayton-montgomery-oh.toml"},
-    ]  # fmt: skip
+        {
+            "name": "demo-cdc",
+            "kind": "dcat-us",
+            "url": str(samples_dir / "demo-datasets.json"),
+            "agency_code": "DPH",
+        },
+        {
+            "name": "demo-wa-2013",
+            "kind": "dcat-us",
+            "url": str(samples_dir / "harvest" / "data.wa.gov-data-v1.0-2013.json"),
+        },
+        {
+            "name": "demo-dayton-inventory",
+            "kind": "inventory",
+            "url": str(samples_dir / "harvest" / "dayton-montgomery-oh-inventory.csv"),
+            "agency_code": "OPM",
+            "mapping_path": config_dir / "inventory_mappings" / "dayton-montgomery-oh.toml",
+        },
+    ]
 
 
 def harvest_demo_sources(session: Session, config: Any, samples_dir: Path) -> list[str]:

@@ -114,9 +114,12 @@ class HttpClient:
             self.check_url(url)
             try:
                 response = self.session.get(
-                    url, params=params, timeout=self.settings.timeout,
-                    stream=True, allow_redirects=False,
-                )  # fmt: skip
+                    url,
+                    params=params,
+                    timeout=self.settings.timeout,
+                    stream=True,
+                    allow_redirects=False,
+                )
             except requests.Timeout:
                 raise FetchError(f"{url}: timed out after {self.settings.timeout:g}s") from None
             except requests.RequestException as exc:

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from catalog.models import HarvestJob
-from harvesters.base import Harvester, SourceRecord, issue
+from harvesters.base import Harvester, SourceRecord
 from harvesters.dcat_us import FREQUENCIES
 
 ERRORS_COLUMN = "errors"
@@ -48,9 +48,14 @@ COMMON_HEADERS = {
     "distribution.accessURL": ("url", "access url", "download url", "endpoint"),
     "distribution.format": ("format", "formats", "file format"),
 }
-ACCESS_VOCABULARY = {"yes": "public", "public": "public", "no": "non-public",
-                     "restricted": "restricted public", "non-public": "non-public",
-                     "restricted public": "restricted public"}  # fmt: skip
+ACCESS_VOCABULARY = {
+    "yes": "public",
+    "public": "public",
+    "no": "non-public",
+    "restricted": "restricted public",
+    "non-public": "non-public",
+    "restricted public": "restricted public",
+}
 
 
 def load_mapping(path: Path | str) -> dict[str, Any]:
@@ -74,8 +79,12 @@ def suggest_mapping(headers: list[str]) -> dict[str, Any]:
     if "accessLevel" in columns:
         mapping["vocabularies"] = {"accessLevel": dict(ACCESS_VOCABULARY)}
     if "identifier" not in columns and "title" in columns:
-        mapping["source"] = {"identifier": [columns.get("distribution.accessURL", columns["title"]),
-                                            columns["title"]]}  # fmt: skip
+        mapping["source"] = {
+            "identifier": [
+                columns.get("distribution.accessURL", columns["title"]),
+                columns["title"],
+            ]
+        }
     return mapping
 
 
@@ -99,7 +108,9 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
     if name.lower().endswith((".xlsx", ".xlsm")):
         frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
     else:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = pd.read_csv(
+            io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
     frame.columns = [str(c) for c in frame.columns]
     return frame
 
@@ -130,15 +141,22 @@ class InventoryHarvester(Harvester):
         else:
             data = Path(location).expanduser().read_bytes()
         self.frame = read_table(data, location.split("?")[0])
-        id_columns = self.mapping.get("source", {}).get("identifier") or [self.mapping["columns"].get("identifier")]
+        id_columns = self.mapping.get("source", {}).get("identifier") or [
+            self.mapping["columns"].get("identifier")
+        ]
         if isinstance(id_columns, str):
             id_columns = [id_columns]
-        missing = [c for c in list(self.mapping["columns"].values()) + id_columns
-                   if c and c not in self.frame.columns]  # fmt: skip
+        missing = [
+            c
+            for c in list(self.mapping["columns"].values()) + id_columns
+            if c and c not in self.frame.columns
+        ]
         if missing:
             from harvesters.base import HarvestFailed
 
-            raise HarvestFailed(f"Columns named in the mapping are missing from the file: {missing}")
+            raise HarvestFailed(
+                f"Columns named in the mapping are missing from the file: {missing}"
+            )
         for position, row in enumerate(self.frame.to_dict("records")):
             raw = {key: _cell(value) for key, value in row.items()}
             parts = [raw.get(c, "") for c in id_columns if c]
@@ -160,7 +178,10 @@ class InventoryHarvester(Harvester):
 
 def transform_row(raw: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any]:
     columns = mapping["columns"]
-    vocabularies = {k: {_norm(a): b for a, b in v.items()} for k, v in (mapping.get("vocabularies") or {}).items()}
+    vocabularies = {
+        k: {_norm(a): b for a, b in v.items()}
+        for k, v in (mapping.get("vocabularies") or {}).items()
+    }
     defaults = mapping.get("defaults") or {}
     values: dict[str, Any] = dict(defaults)
     for field_name, column in columns.items():
@@ -183,7 +204,9 @@ def transform_row(raw: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any
         elif field_name == "publisher":
             payload["publisher"] = {"name": value}
         elif field_name in LIST_FIELDS:
-            payload[field_name] = [v for v in LIST_SPLIT.split(value) if v] if isinstance(value, str) else value
+            payload[field_name] = (
+                [v for v in LIST_SPLIT.split(value) if v] if isinstance(value, str) else value
+            )
         elif field_name == "dataQuality":
             payload[field_name] = str(value).strip().lower() in ("yes", "true", "y", "1")
         else:
@@ -233,10 +256,11 @@ def write_annotated(frame: pd.DataFrame, failures: dict[int, list[dict]], path: 
         for i in range(len(annotated))
     ]
     annotated[SEVERITY_COLUMN] = [
-        "error" if any(p["severity"] == "error" for p in failures.get(i, [])) else
-        ("warning" if failures.get(i) else "")
+        "error"
+        if any(p["severity"] == "error" for p in failures.get(i, []))
+        else ("warning" if failures.get(i) else "")
         for i in range(len(annotated))
-    ]  # fmt: skip
+    ]
     annotated.to_excel(path, index=False, engine="openpyxl")
 
 

@@ -17,9 +17,13 @@ REGISTRY: dict[str, type[Harvester]] = {
 }
 
 
-def harvester_for(source: HarvestSource, http: HttpClient | None = None, config: Any = None) -> Harvester:
+def harvester_for(
+    source: HarvestSource, http: HttpClient | None = None, config: Any = None
+) -> Harvester:
     try:
         cls = REGISTRY[source.kind]
     except KeyError:
-        raise ValueError(f"Unknown source kind {source.kind!r}; one of {', '.join(REGISTRY)}") from None
+        raise ValueError(
+            f"Unknown source kind {source.kind!r}; one of {', '.join(REGISTRY)}"
+        ) from None
     return cls(source, http=http, config=config)

@@ -22,7 +22,7 @@ LICENSES = {
     "creative commons attribution | share alike 4.0 international": "https://creativecommons.org/licenses/by-sa/4.0/",
     "open data commons public domain dedication and license": "https://opendatacommons.org/licenses/pddl/1-0/",
     "open database license": "https://opendatacommons.org/licenses/odbl/1-0/",
-}  # fmt: skip
+}
 
 
 class SocrataHarvester(Harvester):
@@ -40,7 +40,11 @@ class SocrataHarvester(Harvester):
     def gather(self) -> Iterator[SourceRecord]:
         scroll_id: str | None = None
         while True:
-            params: dict[str, Any] = {"domains": self.domain, "only": "datasets", "limit": PAGE_SIZE}
+            params: dict[str, Any] = {
+                "domains": self.domain,
+                "only": "datasets",
+                "limit": PAGE_SIZE,
+            }
             if scroll_id:
                 params["scroll_id"] = scroll_id
             page = self.http.get_json(f"{self.root}/api/catalog/v1", params=params)
@@ -65,8 +69,11 @@ class SocrataHarvester(Harvester):
 
     def _normalise(self, result: dict[str, Any]) -> dict[str, Any]:
         record = dict(result)
-        resource = {k: v for k, v in (record.get("resource") or {}).items()
-                    if k not in VOLATILE_RESOURCE_KEYS}  # fmt: skip
+        resource = {
+            k: v
+            for k, v in (record.get("resource") or {}).items()
+            if k not in VOLATILE_RESOURCE_KEYS
+        }
         record["resource"] = resource
         classification = record.get("classification") or {}
         if not classification.get("domain_metadata") and resource.get("id"):
@@ -110,8 +117,11 @@ def transform_socrata(raw: dict[str, Any], default_domain: str) -> dict[str, Any
         "description": resource.get("description") or view.get("description"),
         "accessLevel": "public",
         "landingPage": raw.get("permalink") or raw.get("link"),
-        "modified": _date(resource.get("data_updated_at") or resource.get("updatedAt")
-                          or resource.get("metadata_updated_at")),  # fmt: skip
+        "modified": _date(
+            resource.get("data_updated_at")
+            or resource.get("updatedAt")
+            or resource.get("metadata_updated_at")
+        ),
         "issued": _date(resource.get("createdAt") or resource.get("publication_date")),
     }
     agency = next((value for key, value in custom.items() if "agency" in key.lower()), None)
@@ -120,7 +130,9 @@ def transform_socrata(raw: dict[str, Any], default_domain: str) -> dict[str, Any
         payload["publisher"] = {"name": publisher}
     payload["agency"] = agency
     payload["_attribution"] = attribution
-    keywords = list(classification.get("tags") or []) + list(classification.get("domain_tags") or [])
+    keywords = list(classification.get("tags") or []) + list(
+        classification.get("domain_tags") or []
+    )
     keywords += [t for t in view.get("tags") or [] if isinstance(t, str)]
     if keywords:
         payload["keyword"] = list(dict.fromkeys(k.strip() for k in keywords if k and k.strip()))
@@ -136,7 +148,10 @@ def transform_socrata(raw: dict[str, Any], default_domain: str) -> dict[str, Any
     email = resource.get("contact_email") or _custom(custom, "contact-email", "contact email")
     if email:
         name = _custom(custom, "contact-name", "contact name") or attribution or domain
-        payload["contactPoint"] = {"fn": name, "hasEmail": f"mailto:{email.removeprefix('mailto:')}"}
+        payload["contactPoint"] = {
+            "fn": name,
+            "hasEmail": f"mailto:{email.removeprefix('mailto:')}",
+        }
     level = (_custom(custom, "public-access-level", "public access level") or "").strip().lower()
     if level in ("public", "restricted public", "non-public"):
         payload["accessLevel"] = level
@@ -146,13 +161,24 @@ def transform_socrata(raw: dict[str, Any], default_domain: str) -> dict[str, Any
     if four_by_four and (resource.get("type") in (None, "dataset", "filter")):
         base = f"https://{domain}/api/views/{four_by_four}"
         payload["distribution"] = [
-            {"title": "CSV", "downloadURL": f"{base}/rows.csv?accessType=DOWNLOAD",
-             "mediaType": "text/csv", "format": "CSV"},
-            {"title": "JSON", "downloadURL": f"{base}/rows.json?accessType=DOWNLOAD",
-             "mediaType": "application/json", "format": "JSON"},
-            {"title": "SODA API", "accessURL": f"https://{domain}/resource/{four_by_four}.json",
-             "format": "API"},
-        ]  # fmt: skip
+            {
+                "title": "CSV",
+                "downloadURL": f"{base}/rows.csv?accessType=DOWNLOAD",
+                "mediaType": "text/csv",
+                "format": "CSV",
+            },
+            {
+                "title": "JSON",
+                "downloadURL": f"{base}/rows.json?accessType=DOWNLOAD",
+                "mediaType": "application/json",
+                "format": "JSON",
+            },
+            {
+                "title": "SODA API",
+                "accessURL": f"https://{domain}/resource/{four_by_four}.json",
+                "format": "API",
+            },
+        ]
     return {key: value for key, value in payload.items() if value not in (None, "", [])}
 
 
@@ -180,11 +206,18 @@ def _custom(custom: dict[str, str], *suffixes: str) -> str | None:
 def _columns(resource: dict[str, Any], view: dict[str, Any]) -> list[dict[str, str]]:
     if view.get("columns"):
         return [
-            {k: v for k, v in {"name": c.get("name") or c.get("fieldName"),
-                               "type": c.get("dataTypeName"),
-                               "description": c.get("description")}.items() if v}
-            for c in view["columns"] if c.get("name") or c.get("fieldName")
-        ]  # fmt: skip
+            {
+                k: v
+                for k, v in {
+                    "name": c.get("name") or c.get("fieldName"),
+                    "type": c.get("dataTypeName"),
+                    "description": c.get("description"),
+                }.items()
+                if v
+            }
+            for c in view["columns"]
+            if c.get("name") or c.get("fieldName")
+        ]
     names = resource.get("columns_name") or []
     types = resource.get("columns_datatype") or []
     descriptions = resource.get("columns_description") or []

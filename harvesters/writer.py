@@ -32,7 +32,15 @@ from catalog.services.audit import _jsonable, diff, record_event
 from catalog.services.datasets import DISTRIBUTION_FIELDS, parse_modified, snapshot
 from harvesters.agencies import AgencyResolver
 
-LIST_FIELDS = ("keyword", "theme", "language", "references", "bureau_code", "program_code", "columns")
+LIST_FIELDS = (
+    "keyword",
+    "theme",
+    "language",
+    "references",
+    "bureau_code",
+    "program_code",
+    "columns",
+)
 CHUNK = 500
 
 
@@ -68,15 +76,22 @@ class BatchWriter:
         self.links: dict[str, LinkState] = {}
         rows = session.execute(
             select(
-                HarvestLink.identifier, HarvestLink.id, HarvestLink.dataset_id, HarvestLink.hash,
-                HarvestLink.owner, HarvestLink.withdrawn_by_harvest, Dataset.status,
+                HarvestLink.identifier,
+                HarvestLink.id,
+                HarvestLink.dataset_id,
+                HarvestLink.hash,
+                HarvestLink.owner,
+                HarvestLink.withdrawn_by_harvest,
+                Dataset.status,
             )
             .join(Dataset, Dataset.id == HarvestLink.dataset_id)
             .where(HarvestLink.source_id == source.id)
-        )  # fmt: skip
+        )
         for ident, link_id, dataset_id, digest, owner, by_harvest, status in rows:
             self.links[ident] = LinkState(link_id, dataset_id, digest, owner, by_harvest, status)
-        self.active_owned = sum(1 for s in self.links.values() if s.owner and s.status == STATUS_ACTIVE)
+        self.active_owned = sum(
+            1 for s in self.links.values() if s.owner and s.status == STATUS_ACTIVE
+        )
         self.adds: list[Pending] = []
         self.updates: list[tuple[Pending, LinkState]] = []
         self.records: list[dict[str, Any]] = []
@@ -96,7 +111,9 @@ class BatchWriter:
         self.job.unchanged += 1
         return True
 
-    def fail(self, identifier: str | None, raw: dict, errors: list[dict], title: str | None) -> None:
+    def fail(
+        self, identifier: str | None, raw: dict, errors: list[dict], title: str | None
+    ) -> None:
         self.job.failed += 1
         self.records.append(
             _record(self.job.id, identifier, None, "failed", None, raw, errors, title)
@@ -144,25 +161,41 @@ class BatchWriter:
                 self.job.unchanged += 1
                 links.append(self._link_row(pending, existing, owner=False))
                 self.records.append(
-                    _record(self.job.id, pending.identifier, existing, "linked", pending.hash,
-                            pending.raw, pending.problems, pending.data.get("title"))
-                )  # fmt: skip
+                    _record(
+                        self.job.id,
+                        pending.identifier,
+                        existing,
+                        "linked",
+                        pending.hash,
+                        pending.raw,
+                        pending.problems,
+                        pending.data.get("title"),
+                    )
+                )
                 continue
             data = pending.data
             dataset_id = new_public_id()
             agency_id = self.resolver.resolve(
-                pending.payload.get("agency"), data.get("publisher_name"), pending.payload.get("attribution")
+                pending.payload.get("agency"),
+                data.get("publisher_name"),
+                pending.payload.get("attribution"),
             )
             row = {name: ([] if name in LIST_FIELDS else None) for name in DCAT_FIELDS}
             for name in DCAT_FIELDS:
                 if name in data and data[name] is not None:
                     row[name] = data[name]
             row.update(
-                id=dataset_id, identifier=pending.identifier, agency_id=agency_id,
-                status=STATUS_ACTIVE, version=1, created_at=now, updated_at=now,
-                withdrawn_at=None, modified_at=parse_modified(row["modified"]),
+                id=dataset_id,
+                identifier=pending.identifier,
+                agency_id=agency_id,
+                status=STATUS_ACTIVE,
+                version=1,
+                created_at=now,
+                updated_at=now,
+                withdrawn_at=None,
+                modified_at=parse_modified(row["modified"]),
                 access_level=row["access_level"] or "non-public",
-            )  # fmt: skip
+            )
             datasets.append(row)
             dists = []
             for position, dist in enumerate(data.get("distribution") or []):
@@ -170,13 +203,23 @@ class BatchWriter:
                 dists.append(values)
                 distributions.append({"dataset_id": dataset_id, "position": position, **values})
             after = {name: row[name] for name in DCAT_FIELDS}
-            after.update(agency=self.resolver.code(agency_id), status=STATUS_ACTIVE, distribution=dists)
+            after.update(
+                agency=self.resolver.code(agency_id), status=STATUS_ACTIVE, distribution=dists
+            )
             audits.append(self._audit("dataset.create", dataset_id, None, after, now))
             links.append(self._link_row(pending, dataset_id, owner=True))
             self.records.append(
-                _record(self.job.id, pending.identifier, dataset_id, "added", pending.hash,
-                        pending.raw, pending.problems, row["title"])
-            )  # fmt: skip
+                _record(
+                    self.job.id,
+                    pending.identifier,
+                    dataset_id,
+                    "added",
+                    pending.hash,
+                    pending.raw,
+                    pending.problems,
+                    row["title"],
+                )
+            )
             self.job.added += 1
             created.append(dataset_id)
         if datasets:
@@ -220,19 +263,35 @@ class BatchWriter:
                 self.job.unchanged += 1
             self.session.execute(
                 update(HarvestLink)
-                .where(HarvestLink.source_id == self.source.id, HarvestLink.identifier == pending.identifier)
+                .where(
+                    HarvestLink.source_id == self.source.id,
+                    HarvestLink.identifier == pending.identifier,
+                )
                 .values(hash=pending.hash, withdrawn_by_harvest=False, last_job_id=self.job.id)
             )
-            state.hash, state.withdrawn_by_harvest, state.status = pending.hash, False, dataset.status
+            state.hash, state.withdrawn_by_harvest, state.status = (
+                pending.hash,
+                False,
+                dataset.status,
+            )
             if new or pending.problems:
                 self.records.append(
-                    _record(self.job.id, pending.identifier, dataset.id, outcome, pending.hash,
-                            pending.raw, pending.problems, dataset.title)
-                )  # fmt: skip
+                    _record(
+                        self.job.id,
+                        pending.identifier,
+                        dataset.id,
+                        outcome,
+                        pending.hash,
+                        pending.raw,
+                        pending.problems,
+                        dataset.title,
+                    )
+                )
         return changed
 
     def withdraw_missing(self, seen: set[str]) -> None:
-        """After a complete, successful gather: withdraw what this source owns and no longer lists."""
+        """After a complete, successful gather: withdraw what this source owns and no longer
+        lists."""
         gone = [(i, s) for i, s in self.links.items() if i not in seen]
         owned = [(i, s) for i, s in gone if s.owner and s.status == STATUS_ACTIVE]
         foreign = [s.link_id for _i, s in gone if not s.owner and s.link_id]
@@ -243,10 +302,14 @@ class BatchWriter:
             self.session.execute(
                 update(Dataset)
                 .where(Dataset.id.in_(ids), Dataset.status == STATUS_ACTIVE)
-                .values(status=STATUS_WITHDRAWN, withdrawn_at=now, updated_at=now,
-                        version=Dataset.version + 1)
+                .values(
+                    status=STATUS_WITHDRAWN,
+                    withdrawn_at=now,
+                    updated_at=now,
+                    version=Dataset.version + 1,
+                )
                 .execution_options(synchronize_session=False)
-            )  # fmt: skip
+            )
             self.session.execute(
                 update(HarvestLink)
                 .where(HarvestLink.source_id == self.source.id, HarvestLink.dataset_id.in_(ids))
@@ -254,22 +317,48 @@ class BatchWriter:
             )
             self.session.execute(
                 insert(AuditEvent),
-                [self._audit("dataset.withdraw", d, {"status": STATUS_ACTIVE},
-                             {"status": STATUS_WITHDRAWN}, now) for d in ids],
-            )  # fmt: skip
+                [
+                    self._audit(
+                        "dataset.withdraw",
+                        d,
+                        {"status": STATUS_ACTIVE},
+                        {"status": STATUS_WITHDRAWN},
+                        now,
+                    )
+                    for d in ids
+                ],
+            )
             self.session.execute(
                 insert(HarvestRecord),
-                [_record(self.job.id, i, s.dataset_id, "withdrawn", s.hash, None,
-                         [{"severity": "info", "type": "withdrawn", "field": None,
-                           "message": "No longer listed by the source."}], None)
-                 for i, s in chunk],
-            )  # fmt: skip
+                [
+                    _record(
+                        self.job.id,
+                        i,
+                        s.dataset_id,
+                        "withdrawn",
+                        s.hash,
+                        None,
+                        [
+                            {
+                                "severity": "info",
+                                "type": "withdrawn",
+                                "field": None,
+                                "message": "No longer listed by the source.",
+                            }
+                        ],
+                        None,
+                    )
+                    for i, s in chunk
+                ],
+            )
             for _i, state in chunk:
                 state.status, state.withdrawn_by_harvest = STATUS_WITHDRAWN, True
             self.job.withdrawn += len(chunk)
             events.datasets_changed.send("harvest", ids=ids)
         for start in range(0, len(foreign), CHUNK):
-            self.session.execute(delete(HarvestLink).where(HarvestLink.id.in_(foreign[start : start + CHUNK])))
+            self.session.execute(
+                delete(HarvestLink).where(HarvestLink.id.in_(foreign[start : start + CHUNK]))
+            )
         self.session.flush()
         self.session.expire_all()
 
@@ -277,21 +366,31 @@ class BatchWriter:
 
     def _link_row(self, pending: Pending, dataset_id: str, owner: bool) -> dict[str, Any]:
         return {
-            "source_id": self.source.id, "identifier": pending.identifier,
-            "dataset_id": dataset_id, "hash": pending.hash, "owner": owner,
-            "withdrawn_by_harvest": False, "last_job_id": self.job.id,
-        }  # fmt: skip
+            "source_id": self.source.id,
+            "identifier": pending.identifier,
+            "dataset_id": dataset_id,
+            "hash": pending.hash,
+            "owner": owner,
+            "withdrawn_by_harvest": False,
+            "last_job_id": self.job.id,
+        }
 
     def _audit(self, action: str, dataset_id: str, before: Any, after: Any, now: Any) -> dict:
         return {
-            "occurred_at": now, "actor_id": None, "actor_label": self.actor, "action": action,
-            "entity_type": "dataset", "entity_id": dataset_id,
-            "before": _jsonable(before), "after": _jsonable(after),
-        }  # fmt: skip
+            "occurred_at": now,
+            "actor_id": None,
+            "actor_label": self.actor,
+            "action": action,
+            "entity_type": "dataset",
+            "entity_id": dataset_id,
+            "before": _jsonable(before),
+            "after": _jsonable(after),
+        }
 
 
 def _apply_owned(dataset: Dataset, data: dict[str, Any]) -> None:
-    """Write the fields the source supplies; leave the others (steward edits) and governance alone."""
+    """Write the fields the source supplies; leave the others (steward edits) and governance
+    alone."""
     for name in DCAT_FIELDS:
         if name in data and name not in GOVERNANCE_FIELDS and name != "identifier":
             value = data[name]
@@ -308,9 +407,23 @@ def _apply_owned(dataset: Dataset, data: dict[str, Any]) -> None:
             dataset.distributions = [Distribution(position=i, **d) for i, d in enumerate(new)]
 
 
-def _record(job_id: int, identifier: str | None, dataset_id: str | None, outcome: str,
-            digest: str | None, raw: Any, errors: list[dict], title: str | None) -> dict[str, Any]:  # fmt: skip
+def _record(
+    job_id: int,
+    identifier: str | None,
+    dataset_id: str | None,
+    outcome: str,
+    digest: str | None,
+    raw: Any,
+    errors: list[dict],
+    title: str | None,
+) -> dict[str, Any]:
     return {
-        "job_id": job_id, "identifier": identifier, "dataset_id": dataset_id, "outcome": outcome,
-        "hash": digest, "raw": raw, "errors": errors, "title": (title or None) and str(title)[:2000],
-    }  # fmt: skip
+        "job_id": job_id,
+        "identifier": identifier,
+        "dataset_id": dataset_id,
+        "outcome": outcome,
+        "hash": digest,
+        "raw": raw,
+        "errors": errors,
+        "title": (title or None) and str(title)[:2000],
+    }

@@ -36,9 +36,12 @@ class HarvestSource(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     jobs: Mapped[list[HarvestJob]] = relationship(
-        back_populates="source", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="HarvestJob.id.desc()", lazy="select",
-    )  # fmt: skip
+        back_populates="source",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="HarvestJob.id.desc()",
+        lazy="select",
+    )
 
     def __repr__(self) -> str:
         return f"<HarvestSource {self.name} {self.kind}>"

@@ -47,7 +47,9 @@ def add_source(
             errors["mapping"] = [f"Cannot read the mapping file: {exc}"]
         else:
             if "title" not in (mapping.get("columns") or {}):
-                errors["mapping"] = ["A mapping needs a [columns] table that maps at least `title`."]
+                errors["mapping"] = [
+                    "A mapping needs a [columns] table that maps at least `title`."
+                ]
     elif kind == "inventory":
         errors["mapping"] = ["Inventories need --mapping FILE (see config/inventory_mappings/)."]
     if agency_code:
@@ -63,8 +65,15 @@ def add_source(
     )
     session.add(source)
     session.flush()
-    record_event(session, actor, "harvest_source.create", "harvest_source", source.id, None,
-                 {"name": name, "kind": kind, "url": url, "agency": agency_code})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "harvest_source.create",
+        "harvest_source",
+        source.id,
+        None,
+        {"name": name, "kind": kind, "url": url, "agency": agency_code},
+    )
     return source
 
 
@@ -82,8 +91,15 @@ def list_sources(session: Session) -> list[HarvestSource]:
 def remove_source(session: Session, name: str, actor: User | str) -> None:
     """Remove a source and its job history. Its datasets stay in the catalog."""
     source = get_source(session, name)
-    record_event(session, actor, "harvest_source.delete", "harvest_source", source.id,
-                 {"name": source.name, "kind": source.kind, "url": source.url}, None)  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "harvest_source.delete",
+        "harvest_source",
+        source.id,
+        {"name": source.name, "kind": source.kind, "url": source.url},
+        None,
+    )
     session.delete(source)
     session.flush()
 
@@ -96,7 +112,10 @@ def last_jobs(session: Session, source_ids: list[int]) -> dict[int, HarvestJob]:
         .where(HarvestJob.source_id.in_(source_ids))
         .group_by(HarvestJob.source_id)
     )
-    return {job.source_id: job for job in session.scalars(select(HarvestJob).where(HarvestJob.id.in_(latest)))}
+    return {
+        job.source_id: job
+        for job in session.scalars(select(HarvestJob).where(HarvestJob.id.in_(latest)))
+    }
 
 
 def get_job(session: Session, job_id: int) -> HarvestJob:
@@ -107,14 +126,23 @@ def get_job(session: Session, job_id: int) -> HarvestJob:
 
 
 def recent_jobs(session: Session, source: HarvestSource, limit: int = 20) -> list[HarvestJob]:
-    return list(session.scalars(
-        select(HarvestJob).where(HarvestJob.source_id == source.id)
-        .order_by(HarvestJob.id.desc()).limit(limit)
-    ))  # fmt: skip
+    return list(
+        session.scalars(
+            select(HarvestJob)
+            .where(HarvestJob.source_id == source.id)
+            .order_by(HarvestJob.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def job_records(
-    session: Session, job: HarvestJob, *, outcome: str | None = None, limit: int = 100, offset: int = 0
+    session: Session,
+    job: HarvestJob,
+    *,
+    outcome: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> tuple[int, list[HarvestRecord]]:
     query = select(HarvestRecord).where(HarvestRecord.job_id == job.id)
     if outcome:
@@ -128,19 +156,31 @@ def error_groups(session: Session, job: HarvestJob) -> dict[str, list[dict[str, 
     """Every issue of a job's records, grouped by type (e.g. ``duplicate-identifier``)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     rows = session.execute(
-        select(HarvestRecord.identifier, HarvestRecord.title, HarvestRecord.dataset_id,
-               HarvestRecord.outcome, HarvestRecord.errors)
-        .where(HarvestRecord.job_id == job.id).order_by(HarvestRecord.id)
-    )  # fmt: skip
+        select(
+            HarvestRecord.identifier,
+            HarvestRecord.title,
+            HarvestRecord.dataset_id,
+            HarvestRecord.outcome,
+            HarvestRecord.errors,
+        )
+        .where(HarvestRecord.job_id == job.id)
+        .order_by(HarvestRecord.id)
+    )
     for identifier, title, dataset_id, outcome, errors in rows:
         for problem in errors or []:
             if problem.get("severity") == "info":
                 continue
-            groups.setdefault(problem.get("type") or "other", []).append({
-                "identifier": identifier, "title": title, "dataset_id": dataset_id,
-                "outcome": outcome, "severity": problem.get("severity"),
-                "field": problem.get("field"), "message": problem.get("message"),
-            })  # fmt: skip
+            groups.setdefault(problem.get("type") or "other", []).append(
+                {
+                    "identifier": identifier,
+                    "title": title,
+                    "dataset_id": dataset_id,
+                    "outcome": outcome,
+                    "severity": problem.get("severity"),
+                    "field": problem.get("field"),
+                    "message": problem.get("message"),
+                }
+            )
     return dict(sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])))
 
 
@@ -148,11 +188,26 @@ def errors_csv(session: Session, job: HarvestJob) -> str:
     """The job's errors as CSV, grouped by type, one row per issue."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["type", "severity", "identifier", "title", "field", "message", "outcome", "dataset_id"])
+    writer.writerow(
+        ["type", "severity", "identifier", "title", "field", "message", "outcome", "dataset_id"]
+    )
     for type_, items in error_groups(session, job).items():
         for item in items:
-            writer.writerow([_cell(v) for v in (type_, item["severity"], item["identifier"], item["title"],
-                             item["field"], item["message"], item["outcome"], item["dataset_id"])])  # fmt: skip
+            writer.writerow(
+                [
+                    _cell(v)
+                    for v in (
+                        type_,
+                        item["severity"],
+                        item["identifier"],
+                        item["title"],
+                        item["field"],
+                        item["message"],
+                        item["outcome"],
+                        item["dataset_id"],
+                    )
+                ]
+            )
     return out.getvalue()
 
 

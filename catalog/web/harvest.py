@@ -18,7 +18,7 @@ def _require_staff() -> None:
 
 @bp.get("/")
 @login_required
-def sources():  # noqa: ANN201
+def sources():
     _require_staff()
     rows = harvest_service.list_sources(db.session)
     return render_template(
@@ -30,7 +30,7 @@ def sources():  # noqa: ANN201
 
 @bp.get("/sources/<name>")
 @login_required
-def source(name: str):  # noqa: ANN201
+def source(name: str):
     _require_staff()
     record = harvest_service.get_source(db.session, name)
     jobs = harvest_service.recent_jobs(db.session, record)
@@ -39,7 +39,7 @@ def source(name: str):  # noqa: ANN201
 
 @bp.get("/jobs/<int:job_id>")
 @login_required
-def job(job_id: int):  # noqa: ANN201
+def job(job_id: int):
     _require_staff()
     record = harvest_service.get_job(db.session, job_id)
     return render_template(

@@ -25,7 +25,9 @@ def http() -> HttpClient:
 
 @pytest.fixture
 def make_source(app_ctx: Flask) -> Callable[..., object]:
-    def _make(name: str = "src", kind: str = "dcat-us", url: str = f"{PORTAL}/data.json", **kwargs: object):
+    def _make(
+        name: str = "src", kind: str = "dcat-us", url: str = f"{PORTAL}/data.json", **kwargs: object
+    ):
         source = add_source(db.session, name, kind, url, "test", **kwargs)
         db.session.commit()
         return source

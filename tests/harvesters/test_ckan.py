@@ -15,16 +15,18 @@ ARM = FIXTURES / "ckan" / "catalog.data.gov_package_arm-dataset.json"
 
 
 def serve_packages(packages: list[dict]) -> None:
-    def callback(request):  # noqa: ANN001, ANN202
+    def callback(request):
         start, rows = int(request.params["start"]), int(request.params["rows"])
         result = {"count": len(packages), "results": packages[start : start + rows]}
         return 200, {}, json.dumps({"success": True, "result": result})
 
-    responses.add_callback(responses.GET, SEARCH_URL, callback=callback, content_type="application/json")
+    responses.add_callback(
+        responses.GET, SEARCH_URL, callback=callback, content_type="application/json"
+    )
 
 
 @responses.activate
-def test_package_search_pages_with_start_and_rows(make_source, harvest) -> None:  # noqa: ANN001
+def test_package_search_pages_with_start_and_rows(make_source, harvest) -> None:
     packages = json.loads(SOURCES.read_text())
     serve_packages(packages)
     job = harvest(make_source(kind="ckan", url=PORTAL))
@@ -41,7 +43,7 @@ def test_package_search_pages_with_start_and_rows(make_source, harvest) -> None:
 
 
 @responses.activate
-def test_dcat_us_extras_are_mapped(make_source, harvest) -> None:  # noqa: ANN001
+def test_dcat_us_extras_are_mapped(make_source, harvest) -> None:
     package = json.loads(ARM.read_text())
     extras = {e["key"]: e["value"] for e in package["extras"]}
     serve_packages([package])
@@ -49,7 +51,9 @@ def test_dcat_us_extras_are_mapped(make_source, harvest) -> None:  # noqa: ANN00
     assert (job.status, job.added) == ("succeeded", 1)
     dataset = dataset_by_identifier(extras["identifier"])
     assert dataset.title == package["title"]
-    assert dataset.contact_email == extras.get("contact_email", package["maintainer_email"]).removeprefix("mailto:")
+    assert dataset.contact_email == extras.get(
+        "contact_email", package["maintainer_email"]
+    ).removeprefix("mailto:")
     assert dataset.bureau_code == extras["bureauCode"]
     assert dataset.access_level == extras["accessLevel"]
     assert {"arm", "climate"} <= set(dataset.keyword)
@@ -58,7 +62,9 @@ def test_dcat_us_extras_are_mapped(make_source, harvest) -> None:  # noqa: ANN00
 
 
 @responses.activate
-def test_not_a_ckan_response_fails(make_source, harvest) -> None:  # noqa: ANN001
-    responses.add(responses.GET, SEARCH_URL, json={"success": False, "error": {"message": "Not found"}})
+def test_not_a_ckan_response_fails(make_source, harvest) -> None:
+    responses.add(
+        responses.GET, SEARCH_URL, json={"success": False, "error": {"message": "Not found"}}
+    )
     job = harvest(make_source(kind="ckan", url=PORTAL))
     assert job.status == "failed" and "package_search" in job.error

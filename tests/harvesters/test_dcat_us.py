@@ -20,7 +20,7 @@ CDC = FIXTURES / "socrata" / "data-json" / "data.cdc.gov_data.json_subset.json"
 URL = f"{PORTAL}/data.json"
 
 
-def entries(path) -> list[dict]:  # noqa: ANN001
+def entries(path) -> list[dict]:
     document = json.loads(path.read_text())
     return document["dataset"] if isinstance(document, dict) else document
 
@@ -35,7 +35,9 @@ def serve(body: bytes | str, status: int = 200) -> None:
 
 @pytest.mark.parametrize("path", DATA_JSON_FILES, ids=lambda p: p.name)
 @responses.activate
-def test_every_data_json_fixture_harvests_with_counts_and_mapped_fields(path, make_source, harvest) -> None:  # noqa: ANN001
+def test_every_data_json_fixture_harvests_with_counts_and_mapped_fields(
+    path, make_source, harvest
+) -> None:
     records = entries(path)
     identifiers = [str(e["identifier"]) for e in records]
     duplicates = len(identifiers) - len(set(identifiers))
@@ -57,7 +59,7 @@ def test_every_data_json_fixture_harvests_with_counts_and_mapped_fields(path, ma
 
 
 @responses.activate
-def test_v11_fields_are_mapped(make_source, harvest) -> None:  # noqa: ANN001
+def test_v11_fields_are_mapped(make_source, harvest) -> None:
     serve(CDC.read_bytes())
     harvest(make_source(agency_code="DPH"))
     entry = entries(CDC)[0]
@@ -75,7 +77,9 @@ def test_v11_fields_are_mapped(make_source, harvest) -> None:  # noqa: ANN001
 
 
 @responses.activate
-def test_v10_fields_are_mapped_and_unmatched_publisher_goes_to_unassigned(make_source, harvest) -> None:  # noqa: ANN001
+def test_v10_fields_are_mapped_and_unmatched_publisher_goes_to_unassigned(
+    make_source, harvest
+) -> None:
     path = FIXTURES / "socrata" / "data-json-v1.0-2013" / "data.wa.gov_data.json"
     serve(path.read_bytes())
     harvest(make_source())
@@ -88,13 +92,15 @@ def test_v10_fields_are_mapped_and_unmatched_publisher_goes_to_unassigned(make_s
 
 
 @responses.activate
-def test_local_path_source(make_source, harvest) -> None:  # noqa: ANN001
+def test_local_path_source(make_source, harvest) -> None:
     job = harvest(make_source(url=str(CDC)))
     assert (job.status, job.added) == ("succeeded", 60)
 
 
 @responses.activate
-def test_unchanged_rerun_reports_all_unchanged_and_writes_nothing_else(make_source, harvest) -> None:  # noqa: ANN001
+def test_unchanged_rerun_reports_all_unchanged_and_writes_nothing_else(
+    make_source, harvest
+) -> None:
     serve(CDC.read_bytes())
     source = make_source()
     harvest(source)
@@ -109,7 +115,9 @@ def test_unchanged_rerun_reports_all_unchanged_and_writes_nothing_else(make_sour
 
 
 @responses.activate
-def test_record_missing_from_clean_gather_is_withdrawn_then_reinstated(make_source, harvest, client) -> None:  # noqa: ANN001
+def test_record_missing_from_clean_gather_is_withdrawn_then_reinstated(
+    make_source, harvest, client
+) -> None:
     document = json.loads(CDC.read_text())
     serve(json.dumps(document))
     source = make_source()
@@ -149,7 +157,9 @@ def test_record_missing_from_clean_gather_is_withdrawn_then_reinstated(make_sour
     ids=["truncated", "html", "empty-catalog", "empty-array", "http-404", "http-503"],
 )
 @responses.activate
-def test_failed_gather_withdraws_nothing_and_fails_loudly(make_source, harvest, body, status, reason) -> None:  # noqa: ANN001
+def test_failed_gather_withdraws_nothing_and_fails_loudly(
+    make_source, harvest, body, status, reason
+) -> None:
     text = CDC.read_text()
     serve(text)
     source = make_source()
@@ -164,7 +174,7 @@ def test_failed_gather_withdraws_nothing_and_fails_loudly(make_source, harvest, 
 
 
 @responses.activate
-def test_duplicate_identifiers_are_record_errors_not_a_failed_job(make_source, harvest) -> None:  # noqa: ANN001
+def test_duplicate_identifiers_are_record_errors_not_a_failed_job(make_source, harvest) -> None:
     document = json.loads(CDC.read_text())
     copy = dict(document["dataset"][5], title="A second record with the same identifier")
     document["dataset"].append(copy)
@@ -179,7 +189,7 @@ def test_duplicate_identifiers_are_record_errors_not_a_failed_job(make_source, h
 
 
 @responses.activate
-def test_same_dataset_through_two_sources_is_linked_not_duplicated(make_source, harvest) -> None:  # noqa: ANN001
+def test_same_dataset_through_two_sources_is_linked_not_duplicated(make_source, harvest) -> None:
     serve(CDC.read_bytes())
     responses.add(responses.GET, f"{PORTAL}/mirror/data.json", body=CDC.read_bytes())
     harvest(make_source("first"))
@@ -190,7 +200,7 @@ def test_same_dataset_through_two_sources_is_linked_not_duplicated(make_source, 
 
 
 @responses.activate
-def test_governance_fields_and_steward_edits_survive_a_reharvest(make_source, harvest) -> None:  # noqa: ANN001
+def test_governance_fields_and_steward_edits_survive_a_reharvest(make_source, harvest) -> None:
     from catalog.services.datasets import update_dataset
 
     document = json.loads(CDC.read_text())
@@ -200,10 +210,17 @@ def test_governance_fields_and_steward_edits_survive_a_reharvest(make_source, ha
     source = make_source()
     harvest(source)
     dataset = dataset_by_identifier(entry["identifier"])
-    update_dataset(db.session, dataset.id, {
-        "steward": {"name": "Pat Steward", "email": "mailto:pat@ct.gov"},
-        "classification": "internal", "notes": "Reviewed 2026", "spatial": "Connecticut",
-    }, "steward-test")  # fmt: skip
+    update_dataset(
+        db.session,
+        dataset.id,
+        {
+            "steward": {"name": "Pat Steward", "email": "mailto:pat@ct.gov"},
+            "classification": "internal",
+            "notes": "Reviewed 2026",
+            "spatial": "Connecticut",
+        },
+        "steward-test",
+    )
     db.session.commit()
     entry["title"] = "A new title from the source"
     serve(json.dumps(document))
@@ -212,11 +229,15 @@ def test_governance_fields_and_steward_edits_survive_a_reharvest(make_source, ha
     db.session.refresh(dataset)
     assert dataset.title == "A new title from the source"
     assert (dataset.steward_name, dataset.classification, dataset.governance_notes) == (
-        "Pat Steward", "internal", "Reviewed 2026",
+        "Pat Steward",
+        "internal",
+        "Reviewed 2026",
     )
     assert dataset.spatial == "Connecticut"
     assert dataset.version == 3
     actions = db.session.scalars(
-        select(AuditEvent.actor_label).where(AuditEvent.entity_id == dataset.id).order_by(AuditEvent.id)
+        select(AuditEvent.actor_label)
+        .where(AuditEvent.entity_id == dataset.id)
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["harvest:src", "steward-test", "harvest:src"]

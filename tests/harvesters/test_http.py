@@ -18,7 +18,7 @@ URL = f"{PORTAL}/data.json"
 
 
 @responses.activate
-def test_retries_on_500_then_succeeds(make_source, harvest) -> None:  # noqa: ANN001
+def test_retries_on_500_then_succeeds(make_source, harvest) -> None:
     responses.add(responses.GET, URL, status=500)
     responses.add(responses.GET, URL, status=502)
     responses.add(responses.GET, URL, body=CDC.read_bytes())
@@ -28,7 +28,7 @@ def test_retries_on_500_then_succeeds(make_source, harvest) -> None:  # noqa: AN
 
 
 @responses.activate
-def test_retries_on_429_then_succeeds(make_source, harvest) -> None:  # noqa: ANN001
+def test_retries_on_429_then_succeeds(make_source, harvest) -> None:
     responses.add(responses.GET, URL, status=429, headers={"Retry-After": "1"})
     responses.add(responses.GET, URL, body=CDC.read_bytes())
     job = harvest(make_source())
@@ -48,7 +48,7 @@ def test_retry_after_is_honoured_and_capped() -> None:
 
 
 @responses.activate
-def test_gives_up_after_the_retries_and_the_job_fails(make_source, harvest) -> None:  # noqa: ANN001
+def test_gives_up_after_the_retries_and_the_job_fails(make_source, harvest) -> None:
     for _ in range(4):
         responses.add(responses.GET, URL, status=503)
     job = harvest(make_source())
@@ -57,14 +57,14 @@ def test_gives_up_after_the_retries_and_the_job_fails(make_source, harvest) -> N
 
 
 @responses.activate
-def test_user_agent_is_sent(make_source, harvest) -> None:  # noqa: ANN001
+def test_user_agent_is_sent(make_source, harvest) -> None:
     responses.add(responses.GET, URL, body=CDC.read_bytes())
     harvest(make_source())
     assert responses.calls[0].request.headers["User-Agent"].startswith("ct-data-catalog-harvester/")
 
 
 @responses.activate
-def test_oversize_response_fails_the_job(make_source, harvest) -> None:  # noqa: ANN001
+def test_oversize_response_fails_the_job(make_source, harvest) -> None:
     responses.add(responses.GET, URL, body=CDC.read_bytes())
     small = HttpClient(HttpSettings(allow_private=True, max_bytes=50_000, backoff=0))
     job = harvest(make_source(), client=small)
@@ -82,11 +82,16 @@ def test_oversize_json_page_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1/data.json", "http://10.1.2.3/data.json", "http://[::1]/data.json",
-     "http://169.254.169.254/latest/meta-data", "http://192.168.0.10/data.json"],
-)  # fmt: skip
+    [
+        "http://127.0.0.1/data.json",
+        "http://10.1.2.3/data.json",
+        "http://[::1]/data.json",
+        "http://169.254.169.254/latest/meta-data",
+        "http://192.168.0.10/data.json",
+    ],
+)
 @responses.activate
-def test_private_and_loopback_addresses_are_refused(url, make_source, harvest) -> None:  # noqa: ANN001
+def test_private_and_loopback_addresses_are_refused(url, make_source, harvest) -> None:
     strict = HttpClient(HttpSettings(allow_private=False, backoff=0))
     job = harvest(make_source(url=url), client=strict)
     assert job.status == "failed"
@@ -96,14 +101,20 @@ def test_private_and_loopback_addresses_are_refused(url, make_source, harvest) -
 
 @responses.activate
 def test_redirect_to_a_private_address_is_refused() -> None:
-    responses.add(responses.GET, "http://93.184.216.34/data.json", status=302,
-                  headers={"Location": "http://127.0.0.1:8080/admin"})  # fmt: skip
+    responses.add(
+        responses.GET,
+        "http://93.184.216.34/data.json",
+        status=302,
+        headers={"Location": "http://127.0.0.1:8080/admin"},
+    )
     with pytest.raises(FetchError, match="private"):
         HttpClient(HttpSettings(allow_private=False)).get_json("http://93.184.216.34/data.json")
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/data.json", "gopher://x/"])
-def test_only_http_and_https(url) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.org/data.json", "gopher://x/"]
+)
+def test_only_http_and_https(url) -> None:
     with pytest.raises(FetchError, match="only http and https"):
         HttpClient(HttpSettings(allow_private=True)).get_json(url)
 
@@ -111,4 +122,6 @@ def test_only_http_and_https(url) -> None:  # noqa: ANN001
 @responses.activate
 def test_allow_private_setting_lets_intranet_sources_through() -> None:
     responses.add(responses.GET, "http://10.1.2.3/data.json", json={"dataset": []})
-    assert HttpClient(HttpSettings(allow_private=True)).get_json("http://10.1.2.3/data.json") == {"dataset": []}
+    assert HttpClient(HttpSettings(allow_private=True)).get_json("http://10.1.2.3/data.json") == {
+        "dataset": []
+    }

@@ -10,15 +10,15 @@ from sqlalchemy import select
 
 from catalog.cli import demo_command
 from catalog.db import db
-from harvesters.cli import harvest_command, sources
 from catalog.models import Dataset, HarvestSource
+from harvesters.cli import harvest_command, sources
 from tests.conftest import FIXTURES
 
 CDC = FIXTURES / "socrata" / "data-json" / "data.cdc.gov_data.json_subset.json"
 DAYTON = FIXTURES / "inventories" / "dayton-montgomery-oh_master_catalog.csv"
 
 
-def get(client, url: str, token: str | None = None):  # noqa: ANN001, ANN201
+def get(client, url: str, token: str | None = None):
     """GET as a fresh caller (these tests hold an app context, whose ``g`` requests share)."""
     from flask import g
 
@@ -28,7 +28,7 @@ def get(client, url: str, token: str | None = None):  # noqa: ANN001, ANN201
     return client.get(url, headers=headers)
 
 
-def sign_in(client, user, monkeypatch) -> None:  # noqa: ANN001
+def sign_in(client, user, monkeypatch) -> None:
     """A signed-in session for ``user`` (session protection off: the test client's identity)."""
     from catalog.extensions import login_manager
 
@@ -38,7 +38,7 @@ def sign_in(client, user, monkeypatch) -> None:  # noqa: ANN001
         session["_fresh"] = True
 
 
-def test_sources_api_lists_last_job_counts(make_source, harvest, client) -> None:  # noqa: ANN001
+def test_sources_api_lists_last_job_counts(make_source, harvest, client) -> None:
     source = make_source(url=str(CDC))
     make_source("idle", url=str(CDC))
     job = harvest(source)
@@ -48,13 +48,21 @@ def test_sources_api_lists_last_job_counts(make_source, harvest, client) -> None
     assert by_name["src"]["last_job"]["id"] == job.id
     assert by_name["src"]["last_job"]["status"] == "succeeded"
     assert by_name["src"]["last_job"]["counts"] == {
-        "added": 60, "updated": 0, "unchanged": 0, "withdrawn": 0, "failed": 0,
+        "added": 60,
+        "updated": 0,
+        "unchanged": 0,
+        "withdrawn": 0,
+        "failed": 0,
     }
     assert by_name["idle"]["last_job"] is None
 
 
 def test_job_api_hides_raw_records_of_non_public_datasets_from_anonymous_users(
-    make_source, harvest, client, make_user, token_for  # noqa: ANN001
+    make_source,
+    harvest,
+    client,
+    make_user,
+    token_for,
 ) -> None:
     job = harvest(make_source(url=str(CDC), agency_code="DPH"))
     body = client.get(f"/api/v1/harvest/jobs/{job.id}?per_page=100").get_json()
@@ -73,7 +81,11 @@ def test_job_api_hides_raw_records_of_non_public_datasets_from_anonymous_users(
 
 
 def test_errors_download_as_csv_grouped_by_type_for_stewards_only(
-    make_source, harvest, client, make_user, token_for  # noqa: ANN001
+    make_source,
+    harvest,
+    client,
+    make_user,
+    token_for,
 ) -> None:
     from config.settings import CONFIG_DIR
 
@@ -91,7 +103,9 @@ def test_errors_download_as_csv_grouped_by_type_for_stewards_only(
     assert types == sorted(types, key=lambda t: types.index(t))
 
 
-def test_source_page_shows_recent_jobs_and_errors_to_stewards(make_source, harvest, client, make_user, monkeypatch) -> None:  # noqa: ANN001
+def test_source_page_shows_recent_jobs_and_errors_to_stewards(
+    make_source, harvest, client, make_user, monkeypatch
+) -> None:
     from config.settings import CONFIG_DIR
 
     mapping = f"{CONFIG_DIR}/inventory_mappings/dayton-montgomery-oh.toml"
@@ -107,8 +121,10 @@ def test_source_page_shows_recent_jobs_and_errors_to_stewards(make_source, harve
     assert "<script" not in detail
 
 
-def test_cli_sources_and_harvest(runner, app) -> None:  # noqa: ANN001
-    result = runner.invoke(sources, ["add", "cdc", "--kind", "dcat-us", "--url", str(CDC), "--agency", "DPH"])
+def test_cli_sources_and_harvest(runner, app) -> None:
+    result = runner.invoke(
+        sources, ["add", "cdc", "--kind", "dcat-us", "--url", str(CDC), "--agency", "DPH"]
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(sources, ["add", "cdc", "--kind", "dcat-us", "--url", str(CDC)])
     assert result.exit_code == 1 and "exists" in result.output
@@ -127,20 +143,23 @@ def test_cli_sources_and_harvest(runner, app) -> None:  # noqa: ANN001
 
 
 @responses.activate
-def test_cli_exits_non_zero_when_a_job_fails(runner) -> None:  # noqa: ANN001
+def test_cli_exits_non_zero_when_a_job_fails(runner) -> None:
     responses.add(responses.GET, "https://data.example.gov/data.json", status=404)
-    runner.invoke(sources, ["add", "broken", "--kind", "dcat-us", "--url", "https://data.example.gov/data.json"])
+    runner.invoke(
+        sources,
+        ["add", "broken", "--kind", "dcat-us", "--url", "https://data.example.gov/data.json"],
+    )
     result = runner.invoke(harvest_command, ["broken"])
     assert result.exit_code == 1
     assert "Harvest failed for: broken" in result.output
 
 
-def test_cli_suggest_mapping(runner) -> None:  # noqa: ANN001
+def test_cli_suggest_mapping(runner) -> None:
     result = runner.invoke(sources, ["suggest-mapping", str(DAYTON)])
     assert result.exit_code == 0 and 'title = "name"' in result.output
 
 
-def test_demo_harvests_the_samples_and_is_idempotent(runner) -> None:  # noqa: ANN001
+def test_demo_harvests_the_samples_and_is_idempotent(runner) -> None:
     first = runner.invoke(demo_command, ["--no-serve"])
     assert first.exit_code == 0, first.output
     assert "demo-dayton-inventory: succeeded (25 added" in first.output

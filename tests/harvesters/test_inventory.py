@@ -17,9 +17,13 @@ DAYTON = FIXTURES / "inventories" / "dayton-montgomery-oh_master_catalog.csv"
 MAPPING = Path(CONFIG_DIR) / "inventory_mappings" / "dayton-montgomery-oh.toml"
 
 
-def test_dayton_inventory_imports_with_its_mapping(make_source, harvest) -> None:  # noqa: ANN001
+def test_dayton_inventory_imports_with_its_mapping(make_source, harvest) -> None:
     frame = pd.read_csv(DAYTON, dtype=str, keep_default_na=False)
-    job = harvest(make_source("dayton", kind="inventory", url=str(DAYTON), mapping_path=MAPPING, agency_code="OPM"))
+    job = harvest(
+        make_source(
+            "dayton", kind="inventory", url=str(DAYTON), mapping_path=MAPPING, agency_code="OPM"
+        )
+    )
     assert job.status == "succeeded", job.error
     assert job.added + job.failed == len(frame) == 1782
     assert job.added > 1700 and job.failed > 0
@@ -35,11 +39,11 @@ def test_dayton_inventory_imports_with_its_mapping(make_source, harvest) -> None
     assert {"vocabulary", "duplicate-identifier"} <= set(groups)
 
 
-def test_bad_rows_come_back_annotated_in_a_spreadsheet(make_source, harvest) -> None:  # noqa: ANN001
+def test_bad_rows_come_back_annotated_in_a_spreadsheet(make_source, harvest) -> None:
     job = harvest(make_source("dayton", kind="inventory", url=str(DAYTON), mapping_path=MAPPING))
     annotated = pd.read_excel(job.annotated_path, dtype=str, keep_default_na=False)
     original = pd.read_csv(DAYTON, dtype=str, keep_default_na=False)
-    assert list(annotated.columns) == list(original.columns) + ["errors", "severity"]
+    assert list(annotated.columns) == [*original.columns, "errors", "severity"]
     assert len(annotated) == len(original)
     bad = annotated[annotated["severity"] == "error"]
     assert len(bad) == job.failed
@@ -48,7 +52,9 @@ def test_bad_rows_come_back_annotated_in_a_spreadsheet(make_source, harvest) -> 
     assert (annotated[annotated["severity"] == ""]["errors"] == "").all()
 
 
-def test_fixed_spreadsheet_uploaded_again_imports_the_fixed_rows(make_source, harvest, tmp_path) -> None:  # noqa: ANN001
+def test_fixed_spreadsheet_uploaded_again_imports_the_fixed_rows(
+    make_source, harvest, tmp_path
+) -> None:
     sheet = tmp_path / "inventory.xlsx"
     frame = pd.read_csv(DAYTON, dtype=str, keep_default_na=False).head(40)
     frame.loc[3, "access"] = "Maybe"
@@ -78,7 +84,7 @@ def test_suggested_mapping_for_common_headers() -> None:
     assert tomllib.loads(text)["columns"]["title"] == "name"
 
 
-def test_inventory_without_mapping_is_refused(make_source) -> None:  # noqa: ANN001
+def test_inventory_without_mapping_is_refused(make_source) -> None:
     import pytest
 
     from catalog.errors import InvalidInput

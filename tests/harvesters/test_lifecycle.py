@@ -18,17 +18,19 @@ from tests.conftest import FIXTURES
 CDC = FIXTURES / "socrata" / "data-json" / "data.cdc.gov_data.json_subset.json"
 
 
-def count(model) -> int:  # noqa: ANN001
+def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_job_killed_halfway_leaves_a_consistent_database_and_the_next_run_finishes(
-    make_source, harvest, monkeypatch  # noqa: ANN001
+    make_source,
+    harvest,
+    monkeypatch,
 ) -> None:
     source = make_source(url=str(CDC))
     real_gather = DcatUsHarvester.gather
 
-    def dies_after_25(self):  # noqa: ANN001, ANN202
+    def dies_after_25(self):
         for index, record in enumerate(real_gather(self)):
             if index == 25:
                 raise KeyboardInterrupt  # the process is stopped mid-run
@@ -41,7 +43,9 @@ def test_job_killed_halfway_leaves_a_consistent_database_and_the_next_run_finish
     assert job.status == "failed"
     # Two batches of ten were committed, whole: every dataset has its link and its audit event.
     assert count(Dataset) == count(HarvestLink) == 20
-    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "dataset.create")) == 20
+    assert (
+        db.session.scalar(select(func.count()).where(AuditEvent.action == "dataset.create")) == 20
+    )
 
     monkeypatch.setattr(DcatUsHarvester, "gather", real_gather)
     job = harvest(source)
@@ -49,20 +53,28 @@ def test_job_killed_halfway_leaves_a_consistent_database_and_the_next_run_finish
     assert count(Dataset) == 60
 
 
-def _run_with_batch(source, batch_size: int) -> HarvestJob:  # noqa: ANN001
+def _run_with_batch(source, batch_size: int) -> HarvestJob:
     from flask import current_app
 
     from harvesters.http import HttpClient
     from harvesters.registry import harvester_for
 
     harvester = harvester_for(source, http=HttpClient(), config=current_app.config)
-    return harvester.run(db.session, config_dir=current_app.config["CONFIG_DIR"], batch_size=batch_size)
+    return harvester.run(
+        db.session, config_dir=current_app.config["CONFIG_DIR"], batch_size=batch_size
+    )
 
 
-def test_job_stuck_past_the_timeout_is_marked_failed_and_the_source_runs_again(make_source, harvest) -> None:  # noqa: ANN001
+def test_job_stuck_past_the_timeout_is_marked_failed_and_the_source_runs_again(
+    make_source, harvest
+) -> None:
     source = make_source(url=str(CDC))
-    stuck = HarvestJob(source_id=source.id, status="running",
-                       started_at=utcnow() - timedelta(hours=8), heartbeat_at=utcnow() - timedelta(hours=7))  # fmt: skip
+    stuck = HarvestJob(
+        source_id=source.id,
+        status="running",
+        started_at=utcnow() - timedelta(hours=8),
+        heartbeat_at=utcnow() - timedelta(hours=7),
+    )
     db.session.add(stuck)
     db.session.commit()
     job = harvest(source)
@@ -71,7 +83,7 @@ def test_job_stuck_past_the_timeout_is_marked_failed_and_the_source_runs_again(m
     assert stuck.status == "failed" and "no progress" in stuck.error
 
 
-def test_a_source_with_a_live_running_job_is_not_started_twice(make_source, harvest) -> None:  # noqa: ANN001
+def test_a_source_with_a_live_running_job_is_not_started_twice(make_source, harvest) -> None:
     source = make_source(url=str(CDC))
     db.session.add(HarvestJob(source_id=source.id, status="running"))
     db.session.commit()
@@ -80,7 +92,7 @@ def test_a_source_with_a_live_running_job_is_not_started_twice(make_source, harv
 
 
 @responses.activate
-def test_records_failing_validation_are_per_record_errors(make_source, harvest) -> None:  # noqa: ANN001
+def test_records_failing_validation_are_per_record_errors(make_source, harvest) -> None:
     import json
 
     document = json.loads(CDC.read_text())
@@ -92,7 +104,12 @@ def test_records_failing_validation_are_per_record_errors(make_source, harvest) 
     from catalog.services.harvest import error_groups, errors_csv
 
     groups = error_groups(db.session, job)
-    assert any(item["field"] == "title" and item["severity"] == "error" for item in groups["invalid-value"])
-    assert any(item["field"] == "license" and item["severity"] == "warning" for item in groups["invalid-value"])
+    assert any(
+        item["field"] == "title" and item["severity"] == "error" for item in groups["invalid-value"]
+    )
+    assert any(
+        item["field"] == "license" and item["severity"] == "warning"
+        for item in groups["invalid-value"]
+    )
     csv_text = errors_csv(db.session, job)
     assert csv_text.splitlines()[0].startswith("type,severity,identifier,title,field,message")

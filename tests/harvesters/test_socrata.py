@@ -19,7 +19,7 @@ CATALOG_URL = f"{PORTAL}/api/catalog/v1"
 VIEWS_URL = re.compile(r"https://[^/]+/api/views/[^/]+\.json")
 
 
-def one_page(path) -> dict:  # noqa: ANN001
+def one_page(path) -> dict:
     """A recorded page is one page of a larger result set: say it is the whole set."""
     page = json.loads(path.read_text())
     page["resultSetSize"] = len(page["results"])
@@ -32,7 +32,9 @@ def identifier(result: dict) -> str:
 
 @pytest.mark.parametrize("path", DISCOVERY, ids=lambda p: p.name)
 @responses.activate
-def test_every_discovery_fixture_harvests_with_counts_and_mapped_fields(path, make_source, harvest) -> None:  # noqa: ANN001
+def test_every_discovery_fixture_harvests_with_counts_and_mapped_fields(
+    path, make_source, harvest
+) -> None:
     page = one_page(path)
     responses.add(responses.GET, CATALOG_URL, json=page)
     responses.add(responses.GET, VIEWS_URL, status=404)  # enrichment missing: records still stand
@@ -51,14 +53,18 @@ def test_every_discovery_fixture_harvests_with_counts_and_mapped_fields(path, ma
     assert dataset.access_level == "public"
     if resource["type"] == "dataset":
         assert dataset.distributions[0].media_type == "text/csv"
-        assert dataset.distributions[0].download_url.endswith(f"/{resource['id']}/rows.csv?accessType=DOWNLOAD")
+        assert dataset.distributions[0].download_url.endswith(
+            f"/{resource['id']}/rows.csv?accessType=DOWNLOAD"
+        )
     if resource.get("columns_name"):
-        assert [c["name"] for c in dataset.columns] == [n for n in resource["columns_name"] if n][: len(dataset.columns)]
+        assert [c["name"] for c in dataset.columns] == [n for n in resource["columns_name"] if n][
+            : len(dataset.columns)
+        ]
     assert dataset.modified  # data_updated_at, Socrata's milliseconds trimmed
 
 
 @responses.activate
-def test_data_ct_gov_agency_custom_field_maps_to_an_agency(make_source, harvest) -> None:  # noqa: ANN001
+def test_data_ct_gov_agency_custom_field_maps_to_an_agency(make_source, harvest) -> None:
     page = one_page(DISCOVERY[3])  # v1-378650: includes data.ct.gov q5as-kyim (Agency_Agency field)
     responses.add(responses.GET, CATALOG_URL, json=page)
     responses.add(responses.GET, VIEWS_URL, status=404)
@@ -72,7 +78,7 @@ def test_data_ct_gov_agency_custom_field_maps_to_an_agency(make_source, harvest)
 
 @pytest.mark.parametrize("view_path", VIEWS, ids=lambda p: p.name)
 @responses.activate
-def test_views_enrich_records_without_custom_metadata(view_path, make_source, harvest) -> None:  # noqa: ANN001
+def test_views_enrich_records_without_custom_metadata(view_path, make_source, harvest) -> None:
     view = json.loads(view_path.read_text())
     page = one_page(DISCOVERY[0])
     for result in page["results"]:
@@ -89,19 +95,21 @@ def test_views_enrich_records_without_custom_metadata(view_path, make_source, ha
 
 
 @responses.activate
-def test_pages_with_scroll_id_until_exhausted(make_source, harvest, monkeypatch) -> None:  # noqa: ANN001
+def test_pages_with_scroll_id_until_exhausted(make_source, harvest, monkeypatch) -> None:
     monkeypatch.setattr(socrata, "PAGE_SIZE", 4)
     page = one_page(DISCOVERY[1])
     results = page["results"]
     ids = [r["resource"]["id"] for r in results]
 
-    def callback(request):  # noqa: ANN001, ANN202
+    def callback(request):
         scroll = request.params.get("scroll_id")
         start = ids.index(scroll) + 1 if scroll else 0
         body = dict(page, results=results[start : start + 4])
         return 200, {}, json.dumps(body)
 
-    responses.add_callback(responses.GET, CATALOG_URL, callback=callback, content_type="application/json")
+    responses.add_callback(
+        responses.GET, CATALOG_URL, callback=callback, content_type="application/json"
+    )
     responses.add(responses.GET, VIEWS_URL, status=404)
     job = harvest(make_source(kind="socrata", url=PORTAL))
     assert (job.status, job.added) == ("succeeded", len(results))
@@ -111,7 +119,7 @@ def test_pages_with_scroll_id_until_exhausted(make_source, harvest, monkeypatch)
 
 
 @responses.activate
-def test_a_page_short_of_the_stated_total_is_a_partial_gather(make_source, harvest) -> None:  # noqa: ANN001
+def test_a_page_short_of_the_stated_total_is_a_partial_gather(make_source, harvest) -> None:
     page = json.loads(DISCOVERY[1].read_text())  # 10 results of resultSetSize 86
     responses.add(responses.GET, CATALOG_URL, json=one_page(DISCOVERY[1]))
     responses.add(responses.GET, VIEWS_URL, status=404)
@@ -130,7 +138,7 @@ def test_a_page_short_of_the_stated_total_is_a_partial_gather(make_source, harve
 
 
 @responses.activate
-def test_unchanged_rerun_ignores_view_counters(make_source, harvest) -> None:  # noqa: ANN001
+def test_unchanged_rerun_ignores_view_counters(make_source, harvest) -> None:
     page = one_page(DISCOVERY[2])
     responses.add(responses.GET, CATALOG_URL, json=page)
     responses.add(responses.GET, VIEWS_URL, status=404)
