@@ -8,6 +8,8 @@ import enum
 import hashlib
 import json
 import logging
+import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +30,8 @@ from harvesters.writer import BatchWriter, Pending
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+# Batches smaller than this are validated in-process (a pool only pays off on big harvests).
+POOL_MIN_BATCH = 500
 # Fields a source may lack: the record is kept and conformance flags the gap.
 PARTIAL = ("description", "contactPoint", "rights", "accessLevel")
 # DCAT-US 1.1 required fields (non-federal): a missing one is a warning on the record.
@@ -129,17 +133,46 @@ class Harvester:
         failures: dict[int, list[dict]] = {}
         gathered = 0
         error: str | None = None
+        candidates: list[Candidate] = []
+        pool = _validation_pool(int(self.config.get("HARVEST_WORKERS", os.cpu_count() or 1)))
+        # Validation of one batch runs in the pool while the previous batch is written.
+        inflight: tuple[list[Candidate], Any] | None = None
+
+        def complete() -> None:
+            nonlocal inflight
+            if inflight is None:
+                return
+            batch, pending = inflight
+            inflight = None
+            results = pending.get() if pending is not None else None
+            self._save(batch, writer, failures, results)
+            writer.flush()
+            job.heartbeat_at = utcnow()
+            session.commit()
+            if progress:
+                progress(gathered, self.expected_total)
+
+        def dispatch(batch: list[Candidate]) -> None:
+            nonlocal inflight
+            complete()
+            pending = None
+            if pool is not None and len(batch) >= POOL_MIN_BATCH:
+                payloads = [c.payload for c in batch]
+                pending = pool.map_async(validate_record, payloads, chunksize=64)
+            inflight = (batch, pending)
+
         try:
             try:
                 for record in self.gather():
                     gathered += 1
-                    self._process(record, writer, seen, failures)
-                    if writer.size >= batch_size:
-                        writer.flush()
-                        job.heartbeat_at = utcnow()
-                        session.commit()
-                        if progress:
-                            progress(gathered, self.expected_total)
+                    candidate = self._process(record, writer, seen, failures)
+                    if candidate is not None:
+                        candidates.append(candidate)
+                    if writer.size + len(candidates) >= batch_size:
+                        dispatch(candidates)
+                        candidates = []
+                        if pool is None:
+                            complete()
                 if self.expected_total is not None and gathered < self.expected_total:
                     raise HarvestFailed(
                         f"Partial gather: the source reported {self.expected_total} records, "
@@ -151,7 +184,8 @@ class Harvester:
                 if not _is_parse_error(exc):
                     raise
                 error = f"Invalid or truncated source: {type(exc).__name__}: {exc}"
-            writer.flush()
+            dispatch(candidates)
+            complete()
             if error is None and gathered == 0 and writer.active_owned > 0:
                 error = (
                     f"The source listed no records where there were {writer.active_owned}; "
@@ -172,6 +206,9 @@ class Harvester:
             job.finished_at = utcnow()
             session.commit()
             raise
+        finally:
+            if pool is not None:
+                pool.terminate()
         if progress:
             progress(gathered, gathered)
         log.info("harvest %s job %s: %s %s", self.source.name, job.id, job.status, job.counts)
@@ -183,7 +220,7 @@ class Harvester:
         writer: BatchWriter,
         seen: set[str],
         failures: dict[int, list[dict]],
-    ) -> None:
+    ) -> Candidate | None:
         identifier = (str(record.identifier).strip() if record.identifier is not None else "")[:512]
         raw = record.raw
 
@@ -235,13 +272,60 @@ class Harvester:
             "agency": payload.pop("agency", None),
             "attribution": payload.pop("_attribution", None),
         }
-        data, problems = validate_record(payload)
-        if data is None:
-            return fail(problems)
-        if record.row is not None and any(p["severity"] == "error" for p in problems):
-            failures[record.row] = problems
-        writer.save(Pending(identifier, digest, raw, data, problems, hints))
+        return Candidate(record, identifier, digest, payload, hints)
+
+    def _save(
+        self,
+        candidates: list[Candidate],
+        writer: BatchWriter,
+        failures: dict[int, list[dict]],
+        results: list[tuple[dict | None, list[dict]]] | None = None,
+    ) -> None:
+        """Hand a validated batch to the writer (validating here when no pool did)."""
+        if results is None:
+            results = [validate_record(c.payload) for c in candidates]
+        for candidate, (data, problems) in zip(candidates, results, strict=True):
+            row = candidate.record.row
+            if data is None:
+                writer.fail(
+                    candidate.identifier,
+                    candidate.record.raw,
+                    problems,
+                    title=_title(candidate.record.raw),
+                )
+                if row is not None:
+                    failures[row] = problems
+                continue
+            if row is not None and any(p["severity"] == "error" for p in problems):
+                failures[row] = problems
+            writer.save(
+                Pending(
+                    candidate.identifier,
+                    candidate.digest,
+                    candidate.record.raw,
+                    data,
+                    problems,
+                    candidate.hints,
+                )
+            )
+
+
+@dataclass
+class Candidate:
+    """A record that is new or changed, mapped and waiting for validation."""
+
+    record: SourceRecord
+    identifier: str
+    digest: str
+    payload: dict[str, Any]
+    hints: dict[str, Any]
+
+
+def _validation_pool(workers: int) -> Any:
+    """Worker processes for validation on multi-core machines (fork only; None otherwise)."""
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
+    return multiprocessing.get_context("fork").Pool(workers)
 
 
 def validate_record(payload: dict[str, Any]) -> tuple[dict | None, list[dict]]:

@@ -28,7 +28,7 @@ from catalog.models import (
     HarvestSource,
 )
 from catalog.models._common import new_public_id, utcnow
-from catalog.services.audit import _jsonable, diff, record_event
+from catalog.services.audit import diff, record_event
 from catalog.services.datasets import DISTRIBUTION_FIELDS, parse_modified, snapshot
 from harvesters.agencies import AgencyResolver
 
@@ -135,7 +135,7 @@ class BatchWriter:
         if self.updates:
             changed += self._update(self.updates)
         if self.records:
-            self.session.execute(insert(HarvestRecord), self.records)
+            self.session.execute(insert(HarvestRecord.__table__), self.records)
         self.session.flush()
         self.adds, self.updates, self.records = [], [], []
         if changed:
@@ -223,13 +223,13 @@ class BatchWriter:
             self.job.added += 1
             created.append(dataset_id)
         if datasets:
-            self.session.execute(insert(Dataset), datasets)
+            self.session.execute(insert(Dataset.__table__), datasets)
         if distributions:
-            self.session.execute(insert(Distribution), distributions)
+            self.session.execute(insert(Distribution.__table__), distributions)
         if audits:
-            self.session.execute(insert(AuditEvent), audits)
+            self.session.execute(insert(AuditEvent.__table__), audits)
         if links:
-            self.session.execute(insert(HarvestLink), links)
+            self.session.execute(insert(HarvestLink.__table__), links)
         for pending, row in zip(adds, links, strict=True):
             self.links[pending.identifier] = LinkState(
                 0, row["dataset_id"], pending.hash, row["owner"], False, STATUS_ACTIVE
@@ -316,7 +316,7 @@ class BatchWriter:
                 .values(withdrawn_by_harvest=True, last_job_id=self.job.id)
             )
             self.session.execute(
-                insert(AuditEvent),
+                insert(AuditEvent.__table__),
                 [
                     self._audit(
                         "dataset.withdraw",
@@ -329,7 +329,7 @@ class BatchWriter:
                 ],
             )
             self.session.execute(
-                insert(HarvestRecord),
+                insert(HarvestRecord.__table__),
                 [
                     _record(
                         self.job.id,
@@ -383,8 +383,8 @@ class BatchWriter:
             "action": action,
             "entity_type": "dataset",
             "entity_id": dataset_id,
-            "before": _jsonable(before),
-            "after": _jsonable(after),
+            "before": before,
+            "after": after,
         }
 
 
