@@ -23,15 +23,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 THEMES = ["Health", "Transportation", "Education", "Public Safety", "Environment", "Finance"]
-AGENCIES = ["Department of Public Health", "Department of Transportation", "Department of Labor",
-            "Office of Policy and Management", "Some Unknown Board"]  # fmt: skip
+AGENCIES = [
+    "Department of Public Health",
+    "Department of Transportation",
+    "Department of Labor",
+    "Office of Policy and Management",
+    "Some Unknown Board",
+]
 
 
 def generate(path: Path, n: int) -> None:
     """Write a data.json of ``n`` datasets (about 1.2 KB each), streamed to disk."""
     with path.open("w") as out:
-        out.write('{"@type": "dcat:Catalog", "conformsTo": '
-                  '"https://project-open-data.cio.gov/v1.1/schema", "dataset": [\n')  # fmt: skip
+        out.write(
+            '{"@type": "dcat:Catalog", "conformsTo": '
+            '"https://project-open-data.cio.gov/v1.1/schema", "dataset": [\n'
+        )
         for i in range(n):
             ident = f"https://data.example.gov/api/views/{i:04x}-bench"
             entry = {
@@ -47,7 +54,7 @@ def generate(path: Path, n: int) -> None:
                     "@type": "vcard:Contact",
                     "fn": "Data Officer",
                     "hasEmail": "mailto:data.officer@ct.gov",
-                },  # fmt: skip
+                },
                 "accessLevel": "public",
                 "license": "https://creativecommons.org/publicdomain/zero/1.0/",
                 "landingPage": f"https://data.example.gov/d/{i:04x}-bench",
@@ -66,7 +73,7 @@ def generate(path: Path, n: int) -> None:
                         "format": "JSON",
                         "downloadURL": f"{ident}/rows.json?accessType=DOWNLOAD",
                     },
-                ],  # fmt: skip
+                ],
             }
             out.write(json.dumps(entry))
             out.write(",\n" if i < n - 1 else "\n")
@@ -85,8 +92,10 @@ def main() -> None:
     data_json = work / "data.json"
     started = time.perf_counter()
     generate(data_json, args.n)
-    print(f"generated {args.n} records ({data_json.stat().st_size / 1e6:.1f} MB) "
-          f"in {time.perf_counter() - started:.1f}s")  # fmt: skip
+    print(
+        f"generated {args.n} records ({data_json.stat().st_size / 1e6:.1f} MB) "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
 
     from catalog import create_app
     from catalog.db import db
@@ -107,8 +116,10 @@ def main() -> None:
             t0 = time.perf_counter()
             job = run_harvest(db.session, source, app.config)
             elapsed = time.perf_counter() - t0
-            print(f"{label}: {job.status} {job.counts} in {elapsed:.1f}s = "
-                  f"{args.n / elapsed:,.0f} records/s")  # fmt: skip
+            print(
+                f"{label}: {job.status} {job.counts} in {elapsed:.1f}s = "
+                f"{args.n / elapsed:,.0f} records/s"
+            )
             if job.status != "succeeded":
                 print(job.error)
                 sys.exit(1)

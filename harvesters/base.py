@@ -171,8 +171,8 @@ class Harvester:
                     if writer.size + len(candidates) >= batch_size:
                         dispatch(candidates)
                         candidates = []
-                        if pool is None:
-                            complete()
+                        if inflight is not None and inflight[1] is None:
+                            complete()  # validated in-process: write it now
                 if self.expected_total is not None and gathered < self.expected_total:
                     raise HarvestFailed(
                         f"Partial gather: the source reported {self.expected_total} records, "
