@@ -124,7 +124,11 @@ def main() -> None:
                 print(job.error)
                 sys.exit(1)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory (max RSS of the process): {peak_mb:,.0f} MB")
+    workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"peak memory (max RSS of the process): {peak_mb:,.0f} MB; "
+        f"largest validation worker: {workers_mb:,.0f} MB"
+    )
     print(f"database: {app.config['DATABASE_URL']}")
 
 
