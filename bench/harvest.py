@@ -84,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="records to generate (default 5000)")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp folder")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-harvest-"))
@@ -130,6 +131,11 @@ def main() -> None:
         f"largest validation worker: {workers_mb:,.0f} MB"
     )
     print(f"database: {app.config['DATABASE_URL']}")
+    if not args.keep:
+        import shutil
+
+        db.session.remove()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

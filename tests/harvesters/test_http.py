@@ -125,3 +125,22 @@ def test_allow_private_setting_lets_intranet_sources_through() -> None:
     assert HttpClient(HttpSettings(allow_private=True)).get_json("http://10.1.2.3/data.json") == {
         "dataset": []
     }
+
+
+@responses.activate
+def test_timeout_fails_the_job(make_source, harvest) -> None:  # noqa: ANN001
+    import requests
+
+    for _ in range(4):
+        responses.add(responses.GET, URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    job = harvest(make_source())
+    assert job.status == "failed"
+    assert "timed out" in job.error
+    assert job.withdrawn == 0
+
+
+@responses.activate
+def test_invalid_json_page_fails_a_portal_job(make_source, harvest) -> None:  # noqa: ANN001
+    responses.add(responses.GET, f"{PORTAL}/api/catalog/v1", body='{"results": [{"resource": ')
+    job = harvest(make_source(kind="socrata", url=PORTAL))
+    assert job.status == "failed" and "invalid or truncated JSON" in job.error
