@@ -128,7 +128,7 @@ def test_allow_private_setting_lets_intranet_sources_through() -> None:
 
 
 @responses.activate
-def test_timeout_fails_the_job(make_source, harvest) -> None:  # noqa: ANN001
+def test_timeout_fails_the_job(make_source, harvest) -> None:
     import requests
 
     for _ in range(4):
@@ -140,7 +140,7 @@ def test_timeout_fails_the_job(make_source, harvest) -> None:  # noqa: ANN001
 
 
 @responses.activate
-def test_invalid_json_page_fails_a_portal_job(make_source, harvest) -> None:  # noqa: ANN001
+def test_invalid_json_page_fails_a_portal_job(make_source, harvest) -> None:
     responses.add(responses.GET, f"{PORTAL}/api/catalog/v1", body='{"results": [{"resource": ')
     job = harvest(make_source(kind="socrata", url=PORTAL))
     assert job.status == "failed" and "invalid or truncated JSON" in job.error
