@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5000, help="records to generate (default 5000)")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp folder")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--workers", type=int, default=None, help="validation processes")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-harvest-"))
@@ -105,6 +106,8 @@ def main() -> None:
     from harvesters import run_harvest
 
     config = {"ENV_NAME": "testing", "SECRET_KEY": "bench"}
+    if args.workers is not None:
+        config["HARVEST_WORKERS"] = args.workers
     if args.database_url:
         config["DATABASE_URL"] = args.database_url
     app = create_app(config)

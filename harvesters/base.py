@@ -9,7 +9,6 @@ import hashlib
 import json
 import logging
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -134,7 +133,7 @@ class Harvester:
         gathered = 0
         error: str | None = None
         candidates: list[Candidate] = []
-        pool = _validation_pool(int(self.config.get("HARVEST_WORKERS", os.cpu_count() or 1)))
+        pool = _validation_pool(int(self.config.get("HARVEST_WORKERS", 1)))
         # Validation of one batch runs in the pool while the previous batch is written.
         inflight: tuple[list[Candidate], Any] | None = None
 

@@ -113,3 +113,14 @@ def test_records_failing_validation_are_per_record_errors(make_source, harvest) 
     )
     csv_text = errors_csv(db.session, job)
     assert csv_text.splitlines()[0].startswith("type,severity,identifier,title,field,message")
+
+
+def test_validation_in_worker_processes_gives_the_same_outcome(
+    make_source, harvest, app, monkeypatch
+) -> None:
+    chicago = FIXTURES / "socrata" / "data-json-v1.0-2013" / "data.cityofchicago.org_data.json"
+    monkeypatch.setitem(app.config, "HARVEST_WORKERS", 2)
+    job = harvest(make_source(url=str(chicago)))
+    assert job.status == "succeeded"
+    assert job.added + job.failed == 514 and job.added > 500
+    assert count(Dataset) == job.added
