@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from catalog.db import db
 from catalog.errors import ServiceError
 from catalog.models import ROLES
+from harvesters.cli import harvest_command, sources
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 
@@ -120,7 +121,5 @@ def users_token(email: str) -> None:
     click.echo("New API token (shown once; store it safely):", err=True)
     click.echo(token)
 
-
-from harvesters.cli import harvest_command, sources  # noqa: E402
 
 COMMANDS = [init_command, demo_command, run_command, users, sources, harvest_command]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
@@ -11,11 +12,23 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from catalog.cli import fail_on_service_errors
 from catalog.db import db
 from catalog.models import SOURCE_KINDS
 
 CLI_ACTOR = "cli"
+
+
+def fail_on_service_errors(func):
+    """``catalog.cli.fail_on_service_errors``, imported when called (catalog.cli imports us)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from catalog.cli import fail_on_service_errors as wrap
+
+        return wrap(func)(*args, **kwargs)
+
+    return wrapper
+
 
 sources = AppGroup("sources", help="Harvest sources: portals, data.json files, inventories.")
 
