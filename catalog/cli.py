@@ -58,15 +58,12 @@ def run_init() -> dict:
 @click.option("--port", default=5000, show_default=True, help="Port to serve on (127.0.0.1).")
 @fail_on_service_errors
 def demo_command(no_serve: bool, port: int) -> None:
-    """Init, load the shipped samples, then serve on 127.0.0.1."""
-    from catalog.services.samples import load_sample_catalog
+    """Init, harvest the sample sources shipped in samples/, then serve on 127.0.0.1."""
+    from harvesters.demo import harvest_demo_sources
 
     run_init()
-    added, skipped = load_sample_catalog(
-        db.session, SAMPLES_DIR / "demo-datasets.json", agency_code="DPH"
-    )
-    db.session.commit()
-    click.echo(f"Samples: {added} datasets added, {skipped} already present.")
+    for line in harvest_demo_sources(db.session, current_app.config, SAMPLES_DIR):
+        click.echo(line)
     if not no_serve:
         _serve("127.0.0.1", port)
 
@@ -158,8 +155,9 @@ def all_commands() -> list[click.Command]:
     """Every command: the core's, then each area's (imported here to keep start-up light)."""
     from catalog.exports.cli import export_command
     from catalog.review_cli import reviews
+    from harvesters.cli import harvest_command, sources
 
     return [
         init_command, demo_command, run_command, users, backup_command, restore_command,
-        export_command, reviews,
+        sources, harvest_command, export_command, reviews,
     ]  # fmt: skip

@@ -37,7 +37,62 @@ class AgencyOutputSchema(Schema):
     name = fields.String(required=True)
 
 
+class HarvestCountsSchema(Schema):
+    added = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    withdrawn = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+
+
+class HarvestJobSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    counts = fields.Nested(HarvestCountsSchema, required=True)
+    started = fields.String()
+    finished = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class HarvestSourceSchema(Schema):
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    url = fields.String(required=True)
+    agency = fields.String(allow_none=True)
+    schedule = fields.String(allow_none=True)
+    last_job = fields.Nested(HarvestJobSummarySchema, allow_none=True)
+
+
+class HarvestSourceListSchema(Schema):
+    items = fields.List(fields.Nested(HarvestSourceSchema), required=True)
+
+
+class HarvestRecordSchema(Schema):
+    identifier = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    dataset_id = fields.String(allow_none=True)
+    outcome = fields.String(required=True)
+    hash = fields.String(allow_none=True)
+    errors = fields.List(fields.Dict(), required=True)
+    raw = fields.Dict(allow_none=True)
+
+
+class HarvestRecordPageSchema(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    items = fields.List(fields.Nested(HarvestRecordSchema), required=True)
+
+
+class HarvestJobOutputSchema(HarvestJobSummarySchema):
+    source = fields.String(required=True)
+    errors_csv = fields.String(required=True)
+    records = fields.Nested(HarvestRecordPageSchema, required=True)
+
+
 SCHEMAS = {
+    "HarvestSourceList": HarvestSourceListSchema,
+    "HarvestJobOutput": HarvestJobOutputSchema,
     "Errors": ErrorsSchema,
     "DatasetInput": DatasetInputSchema,
     "DatasetPatch": DatasetInputSchema(partial=True),

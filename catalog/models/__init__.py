@@ -11,6 +11,13 @@ from catalog.models.dataset import (
     Dataset,
     Distribution,
 )
+from catalog.models.harvest import (
+    SOURCE_KINDS,
+    HarvestJob,
+    HarvestLink,
+    HarvestRecord,
+    HarvestSource,
+)
 from catalog.models.plan import (
     Feedback,
     PlanFocalPoint,
@@ -34,6 +41,7 @@ __all__ = [
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
     "ROLES",
+    "SOURCE_KINDS",
     "STATUS_ACTIVE",
     "STATUS_WITHDRAWN",
     "UNASSIGNED_CODE",
@@ -45,6 +53,10 @@ __all__ = [
     "Dataset",
     "Distribution",
     "Feedback",
+    "HarvestJob",
+    "HarvestLink",
+    "HarvestRecord",
+    "HarvestSource",
     "LegalAuthority",
     "PlanFocalPoint",
     "PlanGoal",

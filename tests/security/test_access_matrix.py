@@ -13,7 +13,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from catalog.db import db
-from catalog.models import PlanObjective
+from catalog.models import HarvestJob, HarvestRecord, HarvestSource, PlanObjective
 from catalog.services.reviews import open_review
 
 SECRET = "7731"  # appears only in internal fields and non-public access paths
@@ -56,6 +56,13 @@ ROUTES = [
     Route("api_v1.openapi_document", "GET", "public"),
     Route("api_v1.create_dataset", "POST", "api_write_agency", {"agency": "DPH"}),
     Route("api_v1.update_dataset", "PATCH", "api_write_agency", {"keyword": ["x"]}),
+    # Harvests
+    Route("harvest.sources", "GET", "signed_in"),
+    Route("harvest.source", "GET", "signed_in"),
+    Route("harvest.job", "GET", "signed_in"),
+    Route("api_v1.list_harvest_sources", "GET", "public"),
+    Route("api_v1.get_harvest_job", "GET", "public"),
+    Route("api_v1.harvest_job_errors", "GET", "api_signed_in"),
     # Exports and the CKAN Action API
     Route("exports.data_json", "GET", "public"),
     Route("exports.datasets_csv", "GET", "public"),
@@ -153,6 +160,16 @@ def world(app_ctx, make_user, make_dataset, token_for):
         requesting_agency_code="DSS",
         internal_notes=f"Counsel memo {SECRET}",
     )
+    source = HarvestSource(name="ct-data-json", kind="dcat-us", url="https://data.ct.gov/data.json")
+    job = HarvestJob(source=source, status="succeeded", added=1)
+    db.session.add(job)
+    db.session.flush()
+    db.session.add(
+        HarvestRecord(
+            job_id=job.id, identifier=dataset.identifier, dataset_id=dataset.id, outcome="added",
+            raw={"identifier": dataset.identifier, "notes": f"raw {SECRET}"}, errors=[],
+        )
+    )  # fmt: skip
     db.session.commit()
     return {
         "users": {"other_steward": other, "owner": owner, "cdo": cdo},
@@ -168,6 +185,8 @@ def world(app_ctx, make_user, make_dataset, token_for):
             "objective_id": db.session.scalars(select(PlanObjective.id)).first(),
             "feedback_id": 1,
             "review_id": review.id,
+            "name": source.name,
+            "job_id": job.id,
         },
     }
 

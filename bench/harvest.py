@@ -1,0 +1,145 @@
+"""Harvest benchmark: a generated DCAT-US 1.1 data.json harvested end to end, then re-harvested
+unchanged. Prints records/s for both runs and the process's peak memory.
+
+    python bench/harvest.py             # 5,000 records
+    python bench/harvest.py --n 100000  # the figure in docs/harvest.md
+
+Uses a fresh SQLite database in a temporary folder unless --database-url is given. Index
+listeners (when the search package is installed) run as in production: they receive one
+``datasets_changed`` event per batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+THEMES = ["Health", "Transportation", "Education", "Public Safety", "Environment", "Finance"]
+AGENCIES = [
+    "Department of Public Health",
+    "Department of Transportation",
+    "Department of Labor",
+    "Office of Policy and Management",
+    "Some Unknown Board",
+]
+
+
+def generate(path: Path, n: int) -> None:
+    """Write a data.json of ``n`` datasets (about 1.2 KB each), streamed to disk."""
+    with path.open("w") as out:
+        out.write(
+            '{"@type": "dcat:Catalog", "conformsTo": '
+            '"https://project-open-data.cio.gov/v1.1/schema", "dataset": [\n'
+        )
+        for i in range(n):
+            ident = f"https://data.example.gov/api/views/{i:04x}-bench"
+            entry = {
+                "@type": "dcat:Dataset",
+                "identifier": ident,
+                "title": f"Benchmark dataset {i}: inspections by town and year",
+                "description": "Synthetic record for the harvest benchmark. " * 4,
+                "keyword": ["benchmark", f"topic-{i % 97}", THEMES[i % len(THEMES)].lower()],
+                "modified": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                "issued": "2019-01-01",
+                "publisher": {"@type": "org:Organization", "name": AGENCIES[i % len(AGENCIES)]},
+                "contactPoint": {
+                    "@type": "vcard:Contact",
+                    "fn": "Data Officer",
+                    "hasEmail": "mailto:data.officer@ct.gov",
+                },
+                "accessLevel": "public",
+                "license": "https://creativecommons.org/publicdomain/zero/1.0/",
+                "landingPage": f"https://data.example.gov/d/{i:04x}-bench",
+                "theme": [THEMES[i % len(THEMES)]],
+                "accrualPeriodicity": "R/P1M",
+                "distribution": [
+                    {
+                        "@type": "dcat:Distribution",
+                        "mediaType": "text/csv",
+                        "format": "CSV",
+                        "downloadURL": f"{ident}/rows.csv?accessType=DOWNLOAD",
+                    },
+                    {
+                        "@type": "dcat:Distribution",
+                        "mediaType": "application/json",
+                        "format": "JSON",
+                        "downloadURL": f"{ident}/rows.json?accessType=DOWNLOAD",
+                    },
+                ],
+            }
+            out.write(json.dumps(entry))
+            out.write(",\n" if i < n - 1 else "\n")
+        out.write("]}\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000, help="records to generate (default 5000)")
+    parser.add_argument("--database-url", default=None, help="default: SQLite in a temp folder")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--workers", type=int, default=None, help="validation processes")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-harvest-"))
+    os.environ["CATALOG_INSTANCE_DIR"] = str(work)
+    os.environ.setdefault("CATALOG_SECRET_KEY", "bench")
+    data_json = work / "data.json"
+    started = time.perf_counter()
+    generate(data_json, args.n)
+    print(
+        f"generated {args.n} records ({data_json.stat().st_size / 1e6:.1f} MB) "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+
+    from catalog import create_app
+    from catalog.db import db
+    from catalog.services.bootstrap import init_catalog
+    from catalog.services.harvest import add_source
+    from harvesters import run_harvest
+
+    config = {"ENV_NAME": "testing", "SECRET_KEY": "bench"}
+    if args.workers is not None:
+        config["HARVEST_WORKERS"] = args.workers
+    if args.database_url:
+        config["DATABASE_URL"] = args.database_url
+    app = create_app(config)
+    with app.app_context():
+        init_catalog(db.session, Path(app.config["CONFIG_DIR"]))
+        db.session.commit()
+        source = add_source(db.session, f"bench-{os.getpid()}", "dcat-us", str(data_json), "bench")
+        db.session.commit()
+        for label in ("first harvest", "unchanged re-harvest"):
+            t0 = time.perf_counter()
+            job = run_harvest(db.session, source, app.config)
+            elapsed = time.perf_counter() - t0
+            print(
+                f"{label}: {job.status} {job.counts} in {elapsed:.1f}s = "
+                f"{args.n / elapsed:,.0f} records/s"
+            )
+            if job.status != "succeeded":
+                print(job.error)
+                sys.exit(1)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"peak memory (max RSS of the process): {peak_mb:,.0f} MB; "
+        f"largest validation worker: {workers_mb:,.0f} MB"
+    )
+    print(f"database: {app.config['DATABASE_URL']}")
+    if not args.keep:
+        import shutil
+
+        db.session.remove()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""/api/v1/harvest: sources with their last job, a job's per-record outcomes, errors as CSV."""
+
+from __future__ import annotations
+
+from flask import Response, abort, jsonify, request, url_for
+from sqlalchemy import select
+
+from catalog.api.auth import api_user
+from catalog.api.blueprint import api_v1
+from catalog.api.params import page_params
+from catalog.db import db
+from catalog.models import Dataset, HarvestJob, HarvestRecord, User
+from catalog.permissions import can_see_internal
+from catalog.services import harvest as harvest_service
+
+
+def job_summary(job: HarvestJob | None) -> dict | None:
+    if job is None:
+        return None
+    return {
+        "id": job.id,
+        "status": job.status,
+        "counts": job.counts,
+        "started": _time(job.started_at),
+        "finished": _time(job.finished_at),
+        "error": job.error,
+    }
+
+
+@api_v1.get("/harvest/sources")
+def list_harvest_sources():
+    """List harvest sources.
+    ---
+    get:
+      summary: Every harvest source with its last job
+      responses:
+        200:
+          description: Sources
+          content:
+            application/json:
+              schema: HarvestSourceList
+    """
+    sources = harvest_service.list_sources(db.session)
+    jobs = harvest_service.last_jobs(db.session, [s.id for s in sources])
+    return jsonify(
+        items=[
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "url": s.url,
+                "agency": s.agency_code,
+                "schedule": s.schedule,
+                "last_job": job_summary(jobs.get(s.id)),
+            }
+            for s in sources
+        ]
+    )
+
+
+@api_v1.get("/harvest/jobs/<int:job_id>")
+def get_harvest_job(job_id: int):
+    """One harvest job with its per-record outcomes.
+    ---
+    get:
+      summary: A harvest job, its counts and a page of record outcomes
+      parameters:
+        - {in: path, name: job_id, required: true, schema: {type: integer}}
+        - in: query
+          name: outcome
+          schema: {type: string, enum: [added, updated, withdrawn, failed, linked]}
+        - {in: query, name: page, schema: {type: integer, minimum: 1}}
+        - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
+      responses:
+        200:
+          description: The job
+          content:
+            application/json:
+              schema: HarvestJobOutput
+        404:
+          description: No such job
+          content: {application/json: {schema: Errors}}
+    """
+    job = harvest_service.get_job(db.session, job_id)
+    page, per_page = page_params()
+    total, records = harvest_service.job_records(
+        db.session,
+        job,
+        outcome=request.args.get("outcome") or None,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
+    viewer = api_user()
+    datasets = _datasets([r.dataset_id for r in records if r.dataset_id])
+    body = job_summary(job) or {}
+    body.update(
+        source=job.source.name,
+        errors_csv=url_for("api_v1.harvest_job_errors", job_id=job.id),
+        records={
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "items": [_record(r, datasets.get(r.dataset_id or ""), viewer) for r in records],
+        },
+    )
+    return jsonify(body)
+
+
+@api_v1.get("/harvest/jobs/<int:job_id>/errors.csv")
+def harvest_job_errors(job_id: int):
+    """A job's record errors as CSV, grouped by type (stewards, the CDO and admins)."""
+    viewer = api_user()
+    if viewer is None or not (viewer.is_cdo_or_admin or viewer.role == "steward"):
+        abort(401 if viewer is None else 403, description="Sign in as a steward or the CDO.")
+    job = harvest_service.get_job(db.session, job_id)
+    text = harvest_service.errors_csv(db.session, job)
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="harvest-job-{job.id}-errors.csv"'},
+    )
+
+
+def _record(record: HarvestRecord, dataset: Dataset | None, viewer: User | None) -> dict:
+    item = {
+        "identifier": record.identifier,
+        "title": record.title,
+        "dataset_id": record.dataset_id,
+        "outcome": record.outcome,
+        "hash": record.hash,
+        "errors": record.errors or [],
+    }
+    if _may_see_raw(dataset, viewer):
+        item["raw"] = record.raw
+    return item
+
+
+def _may_see_raw(dataset: Dataset | None, viewer: User | None) -> bool:
+    """Raw source records: public datasets' for everyone; others only for their stewards, the
+    CDO and admins (a failed record has no dataset: staff only)."""
+    if viewer is not None and viewer.is_cdo_or_admin:
+        return True
+    if dataset is None:
+        return viewer is not None and viewer.role == "steward"
+    return dataset.access_level == "public" or can_see_internal(viewer, dataset)
+
+
+def _datasets(ids: list[str]) -> dict[str, Dataset]:
+    if not ids:
+        return {}
+    return {d.id: d for d in db.session.scalars(select(Dataset).where(Dataset.id.in_(ids)))}
+
+
+def _time(value) -> str | None:
+    return value.replace(microsecond=0).isoformat() + "Z" if value else None

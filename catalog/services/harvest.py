@@ -1,0 +1,217 @@
+"""Harvest sources and jobs: register, list, remove, read outcomes, errors as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.models import SOURCE_KINDS, Agency, HarvestJob, HarvestRecord, HarvestSource, User
+from catalog.services.audit import record_event
+
+NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def add_source(
+    session: Session,
+    name: str,
+    kind: str,
+    url: str,
+    actor: User | str,
+    *,
+    agency_code: str | None = None,
+    mapping_path: str | Path | None = None,
+    schedule: str | None = None,
+) -> HarvestSource:
+    """Register a harvest source. Inventories need a mapping file (TOML)."""
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip().lower()
+    if not name or not set(name) <= NAME_CHARS or len(name) > 100:
+        errors["name"] = ["Use 1-100 lowercase letters, digits, '-', '_' or '.'."]
+    if kind not in SOURCE_KINDS:
+        errors["kind"] = [f"Must be one of: {', '.join(SOURCE_KINDS)}."]
+    if not url:
+        errors["url"] = ["Required: an address or a local path."]
+    mapping: dict[str, Any] = {}
+    if mapping_path:
+        try:
+            with Path(mapping_path).open("rb") as handle:
+                mapping = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            errors["mapping"] = [f"Cannot read the mapping file: {exc}"]
+        else:
+            if "title" not in (mapping.get("columns") or {}):
+                errors["mapping"] = [
+                    "A mapping needs a [columns] table that maps at least `title`."
+                ]
+    elif kind == "inventory":
+        errors["mapping"] = ["Inventories need --mapping FILE (see config/inventory_mappings/)."]
+    if agency_code:
+        agency_code = agency_code.strip().upper()
+        if session.scalar(select(Agency.id).where(Agency.code == agency_code)) is None:
+            errors["agency"] = [f"Unknown agency code {agency_code!r}."]
+    if errors:
+        raise InvalidInput(errors)
+    if session.scalar(select(HarvestSource.id).where(HarvestSource.name == name)):
+        raise Conflict(f"A source named {name!r} exists.", {"name": ["Already used."]})
+    source = HarvestSource(
+        name=name, kind=kind, url=url, agency_code=agency_code, mapping=mapping, schedule=schedule
+    )
+    session.add(source)
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "harvest_source.create",
+        "harvest_source",
+        source.id,
+        None,
+        {"name": name, "kind": kind, "url": url, "agency": agency_code},
+    )
+    return source
+
+
+def get_source(session: Session, name: str) -> HarvestSource:
+    source = session.scalar(select(HarvestSource).where(HarvestSource.name == name.strip().lower()))
+    if source is None:
+        raise NotFound(f"No harvest source named {name!r}.")
+    return source
+
+
+def list_sources(session: Session) -> list[HarvestSource]:
+    return list(session.scalars(select(HarvestSource).order_by(HarvestSource.name)))
+
+
+def remove_source(session: Session, name: str, actor: User | str) -> None:
+    """Remove a source and its job history. Its datasets stay in the catalog."""
+    source = get_source(session, name)
+    record_event(
+        session,
+        actor,
+        "harvest_source.delete",
+        "harvest_source",
+        source.id,
+        {"name": source.name, "kind": source.kind, "url": source.url},
+        None,
+    )
+    session.delete(source)
+    session.flush()
+
+
+def last_jobs(session: Session, source_ids: list[int]) -> dict[int, HarvestJob]:
+    if not source_ids:
+        return {}
+    latest = (
+        select(func.max(HarvestJob.id))
+        .where(HarvestJob.source_id.in_(source_ids))
+        .group_by(HarvestJob.source_id)
+    )
+    return {
+        job.source_id: job
+        for job in session.scalars(select(HarvestJob).where(HarvestJob.id.in_(latest)))
+    }
+
+
+def get_job(session: Session, job_id: int) -> HarvestJob:
+    job = session.get(HarvestJob, job_id)
+    if job is None:
+        raise NotFound(f"No harvest job {job_id}.")
+    return job
+
+
+def recent_jobs(session: Session, source: HarvestSource, limit: int = 20) -> list[HarvestJob]:
+    return list(
+        session.scalars(
+            select(HarvestJob)
+            .where(HarvestJob.source_id == source.id)
+            .order_by(HarvestJob.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def job_records(
+    session: Session,
+    job: HarvestJob,
+    *,
+    outcome: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[HarvestRecord]]:
+    query = select(HarvestRecord).where(HarvestRecord.job_id == job.id)
+    if outcome:
+        query = query.where(HarvestRecord.outcome == outcome)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(HarvestRecord.id).limit(limit).offset(offset))
+    return total, list(rows)
+
+
+def error_groups(session: Session, job: HarvestJob) -> dict[str, list[dict[str, Any]]]:
+    """Every issue of a job's records, grouped by type (e.g. ``duplicate-identifier``)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    rows = session.execute(
+        select(
+            HarvestRecord.identifier,
+            HarvestRecord.title,
+            HarvestRecord.dataset_id,
+            HarvestRecord.outcome,
+            HarvestRecord.errors,
+        )
+        .where(HarvestRecord.job_id == job.id)
+        .order_by(HarvestRecord.id)
+    )
+    for identifier, title, dataset_id, outcome, errors in rows:
+        for problem in errors or []:
+            if problem.get("severity") == "info":
+                continue
+            groups.setdefault(problem.get("type") or "other", []).append(
+                {
+                    "identifier": identifier,
+                    "title": title,
+                    "dataset_id": dataset_id,
+                    "outcome": outcome,
+                    "severity": problem.get("severity"),
+                    "field": problem.get("field"),
+                    "message": problem.get("message"),
+                }
+            )
+    return dict(sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])))
+
+
+def errors_csv(session: Session, job: HarvestJob) -> str:
+    """The job's errors as CSV, grouped by type, one row per issue."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["type", "severity", "identifier", "title", "field", "message", "outcome", "dataset_id"]
+    )
+    for type_, items in error_groups(session, job).items():
+        for item in items:
+            writer.writerow(
+                [
+                    _cell(v)
+                    for v in (
+                        type_,
+                        item["severity"],
+                        item["identifier"],
+                        item["title"],
+                        item["field"],
+                        item["message"],
+                        item["outcome"],
+                        item["dataset_id"],
+                    )
+                ]
+            )
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """CSV cell, defused against spreadsheet formula injection."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

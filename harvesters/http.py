@@ -1,0 +1,218 @@
+"""All harvest HTTP goes through one configured ``requests.Session``.
+
+Timeouts, retries with backoff on 429 and 5xx (honouring ``Retry-After``, capped), a User-Agent,
+a response size limit, http and https only, and loopback/private addresses refused unless
+``HARVEST_ALLOW_PRIVATE`` is set. Redirects are followed by hand so each hop is checked too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+USER_AGENT = "ct-data-catalog-harvester/1.0 (+https://portal.ct.gov/data)"
+MAX_REDIRECTS = 5
+MAX_RETRY_AFTER_SECONDS = 60
+CHUNK = 64 * 1024
+
+
+class FetchError(Exception):
+    """The source could not be read completely: the job must fail and withdraw nothing."""
+
+
+class CappedRetry(Retry):
+    """urllib3 Retry that never sleeps longer than ``MAX_RETRY_AFTER_SECONDS`` on Retry-After."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, MAX_RETRY_AFTER_SECONDS)
+
+
+@dataclass
+class HttpSettings:
+    timeout: float = 30.0
+    max_bytes: int = 512 * 1024 * 1024
+    allow_private: bool = False
+    retries: int = 3
+    backoff: float = 0.5
+
+    @classmethod
+    def from_config(cls, config: Any) -> HttpSettings:
+        return cls(
+            timeout=float(config.get("HARVEST_TIMEOUT_SECONDS", 30)),
+            max_bytes=int(config.get("HARVEST_MAX_RESPONSE_BYTES", 512 * 1024 * 1024)),
+            allow_private=bool(config.get("HARVEST_ALLOW_PRIVATE", False)),
+            retries=int(config.get("HARVEST_RETRIES", 3)),
+            backoff=float(config.get("HARVEST_RETRY_BACKOFF", 0.5)),
+        )
+
+
+def make_session(settings: HttpSettings) -> requests.Session:
+    session = requests.Session()
+    retry = CappedRetry(
+        total=settings.retries,
+        connect=settings.retries,
+        read=settings.retries,
+        status=settings.retries,
+        backoff_factor=settings.backoff,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        redirect=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept"] = "application/json, */*;q=0.5"
+    return session
+
+
+class HttpClient:
+    """The one way harvesters reach the network."""
+
+    def __init__(self, settings: HttpSettings | None = None) -> None:
+        self.settings = settings or HttpSettings()
+        self.session = make_session(self.settings)
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- public --------------------------------------------------------------------------------
+
+    def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
+        """GET a JSON document (whole, within the size limit)."""
+        response = self.open(url, params=params)
+        try:
+            body = self._read_limited(response)
+        finally:
+            response.close()
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            raise FetchError(f"{url}: invalid or truncated JSON ({exc})") from None
+
+    def get_bytes(self, url: str) -> bytes:
+        response = self.open(url)
+        try:
+            return self._read_limited(response)
+        finally:
+            response.close()
+
+    def open(self, url: str, params: dict[str, Any] | None = None) -> requests.Response:
+        """A streamed, successful response (the caller closes it); every hop checked."""
+        for _hop in range(MAX_REDIRECTS + 1):
+            self.check_url(url)
+            try:
+                response = self.session.get(
+                    url,
+                    params=params,
+                    timeout=self.settings.timeout,
+                    stream=True,
+                    allow_redirects=False,
+                )
+            except requests.Timeout:
+                raise FetchError(f"{url}: timed out after {self.settings.timeout:g}s") from None
+            except requests.RequestException as exc:
+                raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
+            if response.is_redirect and response.headers.get("Location"):
+                location = urljoin(response.url, response.headers["Location"])
+                response.close()
+                url, params = location, None
+                continue
+            if response.status_code >= 400:
+                response.close()
+                raise FetchError(f"{response.url}: HTTP {response.status_code} {response.reason}")
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > self.settings.max_bytes:
+                response.close()
+                raise FetchError(
+                    f"{url}: response of {int(length)} bytes exceeds the limit of "
+                    f"{self.settings.max_bytes} bytes"
+                )
+            return response
+        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+    def stream(self, url: str) -> LimitedReader:
+        """A file-like reader over a response body that stops at the size limit."""
+        return LimitedReader(self.open(url), self.settings.max_bytes)
+
+    def check_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(f"{url}: only http and https addresses may be harvested")
+        if not parts.hostname:
+            raise FetchError(f"{url}: no host name")
+        if self.settings.allow_private:
+            return
+        for address in _addresses(parts.hostname, parts.port or 443):
+            if not address.is_global or address.is_multicast:
+                raise FetchError(
+                    f"{url}: {parts.hostname} resolves to {address}, a loopback, private or "
+                    "reserved address; set CATALOG_HARVEST_ALLOW_PRIVATE=1 for intranet sources"
+                )
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _read_limited(self, response: requests.Response) -> bytes:
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(CHUNK):
+                size += len(chunk)
+                if size > self.settings.max_bytes:
+                    raise FetchError(
+                        f"{response.url}: response exceeds the limit of "
+                        f"{self.settings.max_bytes} bytes"
+                    )
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise FetchError(f"{response.url}: read failed: {exc}") from None
+        return b"".join(chunks)
+
+
+class LimitedReader:
+    """``read(n)`` over a streamed response, raising ``FetchError`` past ``max_bytes``."""
+
+    def __init__(self, response: requests.Response, max_bytes: int) -> None:
+        self.response = response
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._chunks = response.iter_content(CHUNK)
+
+    def read(self, n: int = -1) -> bytes:
+        if n == 0:
+            return b""
+        try:
+            chunk = next(self._chunks, b"")
+        except requests.RequestException as exc:
+            raise FetchError(f"{self.response.url}: read failed: {exc}") from None
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise FetchError(
+                f"{self.response.url}: response exceeds the limit of {self.max_bytes} bytes"
+            )
+        return chunk
+
+    def close(self) -> None:
+        self.response.close()
+
+
+def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise FetchError(f"{host}: cannot resolve ({exc})") from None
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]

@@ -1,0 +1,297 @@
+"""Agency inventory spreadsheets (CSV or XLSX) read with pandas, mapped by a TOML file per agency.
+
+A mapping names, for each DCAT-US field, the source column (``[columns]``), value vocabularies
+(``[vocabularies.<field>]``, matched case-insensitively on the whole value or its start), defaults
+(``[defaults]``) and the column(s) that make the identifier (``[source] identifier``). Row errors go
+into an annotated copy of the spreadsheet (XLSX with ``errors`` and ``severity`` columns) that the
+steward fixes and uploads again.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from catalog.models import HarvestJob
+from harvesters.base import Harvester, SourceRecord
+from harvesters.dcat_us import FREQUENCIES
+
+ERRORS_COLUMN = "errors"
+SEVERITY_COLUMN = "severity"
+LIST_SPLIT = re.compile(r"\s*[;,|]\s*")
+LIST_FIELDS = ("keyword", "theme", "language", "references", "bureauCode", "programCode")
+# Common inventory headers (normalised) -> DCAT-US field, for the suggested mapping.
+COMMON_HEADERS = {
+    "identifier": ("identifier", "id", "dataset id", "unique identifier", "uid"),
+    "title": ("title", "name", "dataset name", "dataset title", "dataset"),
+    "description": ("description", "notes", "summary", "abstract", "dataset description"),
+    "keyword": ("keyword", "keywords", "tags", "tag"),
+    "modified": ("modified", "last updated", "updated", "last modified", "date updated"),
+    "publisher": ("publisher", "agency", "department", "organization", "owner agency"),
+    "contactPoint.fn": ("contact", "contact name", "steward", "data steward", "owner"),
+    "contactPoint.hasEmail": ("email", "contact email", "steward email"),
+    "accessLevel": ("access level", "access", "public", "is public", "public?", "accesslevel"),
+    "rights": ("rights", "restrictions", "access restrictions"),
+    "license": ("license", "licence"),
+    "spatial": ("spatial", "geography", "geographic coverage"),
+    "temporal": ("temporal", "time period", "temporal coverage"),
+    "accrualPeriodicity": ("frequency", "update frequency", "cadence", "accrual periodicity"),
+    "theme": ("theme", "category", "topic"),
+    "landingPage": ("landing page", "item page", "webpage", "web page", "link"),
+    "distribution.accessURL": ("url", "access url", "download url", "endpoint"),
+    "distribution.format": ("format", "formats", "file format"),
+}
+ACCESS_VOCABULARY = {
+    "yes": "public",
+    "public": "public",
+    "no": "non-public",
+    "restricted": "restricted public",
+    "non-public": "non-public",
+    "restricted public": "restricted public",
+}
+
+
+def load_mapping(path: Path | str) -> dict[str, Any]:
+    with Path(path).open("rb") as handle:
+        mapping = tomllib.load(handle)
+    if not isinstance(mapping.get("columns"), dict) or "title" not in mapping["columns"]:
+        raise ValueError(f"{path}: a mapping needs a [columns] table with at least `title`.")
+    return mapping
+
+
+def suggest_mapping(headers: list[str]) -> dict[str, Any]:
+    """A mapping guessed from common header names; the steward checks and saves it as TOML."""
+    columns: dict[str, str] = {}
+    for header in headers:
+        key = _norm(header)
+        for field_name, names in COMMON_HEADERS.items():
+            if key in names and field_name not in columns:
+                columns[field_name] = header
+                break
+    mapping: dict[str, Any] = {"columns": columns, "defaults": {}}
+    if "accessLevel" in columns:
+        mapping["vocabularies"] = {"accessLevel": dict(ACCESS_VOCABULARY)}
+    if "identifier" not in columns and "title" in columns:
+        mapping["source"] = {
+            "identifier": [
+                columns.get("distribution.accessURL", columns["title"]),
+                columns["title"],
+            ]
+        }
+    return mapping
+
+
+def mapping_to_toml(mapping: dict[str, Any]) -> str:
+    lines = []
+    for table in ("source", "columns", "defaults"):
+        if table in mapping:
+            lines.append(f"[{table}]")
+            for key, value in mapping[table].items():
+                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+            lines.append("")
+    for field_name, vocabulary in (mapping.get("vocabularies") or {}).items():
+        lines.append(f"[vocabularies.{_toml_key(field_name)}]")
+        for key, value in vocabulary.items():
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def read_table(data: bytes, name: str) -> pd.DataFrame:
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+    else:
+        frame = pd.read_csv(
+            io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+class InventoryHarvester(Harvester):
+    kind = "inventory"
+    version = "1"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mapping = self.source.mapping or {}
+        self.frame: pd.DataFrame | None = None
+
+    def record_hash(self, raw: dict[str, Any]) -> str:
+        return super().record_hash({"row": raw, "mapping": self.mapping})
+
+    def gather(self) -> Iterator[SourceRecord]:
+        if not self.mapping.get("columns"):
+            from harvesters.base import HarvestFailed
+
+            raise HarvestFailed(
+                f"Source {self.source.name!r} has no column mapping: add one with --mapping FILE "
+                "(see config/inventory_mappings/)."
+            )
+        location = self.source.url
+        if re.match(r"^https?://", location):
+            data = self.http.get_bytes(location)
+        else:
+            data = Path(location).expanduser().read_bytes()
+        self.frame = read_table(data, location.split("?")[0])
+        id_columns = self.mapping.get("source", {}).get("identifier") or [
+            self.mapping["columns"].get("identifier")
+        ]
+        if isinstance(id_columns, str):
+            id_columns = [id_columns]
+        missing = [
+            c
+            for c in list(self.mapping["columns"].values()) + id_columns
+            if c and c not in self.frame.columns
+        ]
+        if missing:
+            from harvesters.base import HarvestFailed
+
+            raise HarvestFailed(
+                f"Columns named in the mapping are missing from the file: {missing}"
+            )
+        for position, row in enumerate(self.frame.to_dict("records")):
+            raw = {key: _cell(value) for key, value in row.items()}
+            parts = [raw.get(c, "") for c in id_columns if c]
+            identifier = " #".join(p for p in parts if p) or None
+            yield SourceRecord(identifier, raw, row=position)
+
+    def transform(self, raw: dict[str, Any]) -> dict[str, Any]:
+        return transform_row(raw, self.mapping)
+
+    def finish(self, job: HarvestJob, failures: dict[int, list[dict]]) -> None:
+        if self.frame is None:
+            return
+        out_dir = Path(self.config.get("INSTANCE_DIR", "instance")) / "harvest"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"{self.source.name}-job{job.id}-annotated.xlsx"
+        write_annotated(self.frame, failures, path)
+        job.annotated_path = str(path)
+
+
+def transform_row(raw: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any]:
+    columns = mapping["columns"]
+    vocabularies = {
+        k: {_norm(a): b for a, b in v.items()}
+        for k, v in (mapping.get("vocabularies") or {}).items()
+    }
+    defaults = mapping.get("defaults") or {}
+    values: dict[str, Any] = dict(defaults)
+    for field_name, column in columns.items():
+        value = raw.get(column, "")
+        if value == "":
+            continue
+        if field_name in vocabularies:
+            value = _lookup(vocabularies[field_name], value, field_name)
+        elif field_name == "accrualPeriodicity":
+            value = FREQUENCIES.get(value.strip().lower(), value)
+        values[field_name] = value
+    payload: dict[str, Any] = {}
+    contact: dict[str, str] = {}
+    distribution: dict[str, str] = {}
+    for field_name, value in values.items():
+        if field_name.startswith("contactPoint."):
+            contact[field_name.split(".", 1)[1]] = value
+        elif field_name.startswith("distribution."):
+            distribution[field_name.split(".", 1)[1]] = value
+        elif field_name == "publisher":
+            payload["publisher"] = {"name": value}
+        elif field_name in LIST_FIELDS:
+            payload[field_name] = (
+                [v for v in LIST_SPLIT.split(value) if v] if isinstance(value, str) else value
+            )
+        elif field_name == "dataQuality":
+            payload[field_name] = str(value).strip().lower() in ("yes", "true", "y", "1")
+        else:
+            payload[field_name] = value
+    if contact:
+        if contact.get("hasEmail") and not contact["hasEmail"].startswith("mailto:"):
+            contact["hasEmail"] = f"mailto:{contact['hasEmail']}"
+        contact.setdefault("fn", contact.get("hasEmail", "").removeprefix("mailto:"))
+        payload["contactPoint"] = contact
+    if distribution.get("accessURL") or distribution.get("downloadURL"):
+        payload["distribution"] = [distribution]
+    if "modified" in payload:
+        payload["modified"] = _date_text(payload["modified"])
+    return payload
+
+
+class VocabularyError(ValueError):
+    error_type = "vocabulary"
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _lookup(vocabulary: dict[str, str], value: str, field_name: str) -> str:
+    key = _norm(value)
+    if key in vocabulary:
+        return vocabulary[key]
+    for prefix in sorted(vocabulary, key=len, reverse=True):
+        if key.startswith(prefix):
+            return vocabulary[prefix]
+    raise VocabularyError(
+        f"{field_name}: {value!r} is not in the mapping's vocabulary "
+        f"({', '.join(sorted(set(vocabulary.values())))}).",
+        field_name,
+    )
+
+
+def write_annotated(frame: pd.DataFrame, failures: dict[int, list[dict]], path: Path) -> None:
+    """The spreadsheet as read, plus what is wrong with each row, ready to fix and upload again."""
+    annotated = frame.copy()
+    annotated[ERRORS_COLUMN] = [
+        "; ".join(
+            f"{p['field']}: {p['message']}" if p.get("field") else p["message"]
+            for p in failures.get(i, [])
+        )
+        for i in range(len(annotated))
+    ]
+    annotated[SEVERITY_COLUMN] = [
+        "error"
+        if any(p["severity"] == "error" for p in failures.get(i, []))
+        else ("warning" if failures.get(i) else "")
+        for i in range(len(annotated))
+    ]
+    annotated.to_excel(path, index=False, engine="openpyxl")
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _date_text(value: str) -> str:
+    match = re.match(r"^(\d{4}-\d{2}-\d{2})", value)
+    if match:
+        return match.group(1)
+    match = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})", value)
+    if match:
+        month, day, year = match.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return value
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).casefold().replace("_", " ").split())
+
+
+def _toml_key(key: str) -> str:
+    return key if re.match(r"^[A-Za-z0-9_-]+$", key) else '"' + key.replace('"', '\\"') + '"'
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

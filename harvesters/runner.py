@@ -1,0 +1,31 @@
+"""Run a source's harvest with the app's settings: the entry point the CLI and demo call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from catalog.models import HarvestJob, HarvestSource
+from harvesters.http import HttpClient, HttpSettings
+
+
+def run_harvest(
+    session: Session,
+    source: HarvestSource,
+    config: Any,
+    *,
+    progress: Callable[[int, int | None], None] | None = None,
+    http: HttpClient | None = None,
+) -> HarvestJob:
+    """Harvest ``source`` once. ``config`` is the app config (HARVEST_* settings, CONFIG_DIR)."""
+    from harvesters.registry import harvester_for
+
+    client = http or HttpClient(HttpSettings.from_config(config))
+    try:
+        harvester = harvester_for(source, http=client, config=config)
+        return harvester.run(session, config_dir=config.get("CONFIG_DIR"), progress=progress)
+    finally:
+        if http is None:
+            client.close()
