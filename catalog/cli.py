@@ -124,4 +124,10 @@ def users_token(email: str) -> None:
     click.echo(token)
 
 
-COMMANDS = [init_command, demo_command, run_command, users]
+def _conformance_group():  # noqa: ANN202
+    from catalog.conformance_cli import conformance
+
+    return conformance
+
+
+COMMANDS = [init_command, demo_command, run_command, users, _conformance_group()]

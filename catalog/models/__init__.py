@@ -2,6 +2,7 @@
 
 from catalog.models.agency import UNASSIGNED_CODE, Agency
 from catalog.models.audit import AppendOnlyError, AuditEvent
+from catalog.models.conformance import ConformanceResult, ConformanceSnapshot, LinkCheck
 from catalog.models.dataset import (
     ACCESS_LEVELS,
     DCAT_FIELDS,
@@ -25,8 +26,11 @@ __all__ = [
     "ApiToken",
     "AppendOnlyError",
     "AuditEvent",
+    "ConformanceResult",
+    "ConformanceSnapshot",
     "Dataset",
     "Distribution",
+    "LinkCheck",
     "User",
     "user_agency",
 ]
