@@ -6,6 +6,7 @@ from flask import jsonify, request, url_for
 
 from catalog.api.auth import api_user, require_token_user
 from catalog.api.blueprint import api_v1
+from catalog.api.conformance import conformance_for
 from catalog.api.params import page_params
 from catalog.db import db
 from catalog.errors import InvalidInput, ServiceError
@@ -73,7 +74,8 @@ def get_dataset(dataset_id: str):  # noqa: ANN201
           content: {application/json: {schema: Errors}}
     """
     dataset = dataset_service.get_dataset(db.session, dataset_id)
-    return jsonify(present_dataset(dataset, api_user()))
+    viewer = api_user()
+    return jsonify(present_dataset(dataset, viewer) | {"conformance": conformance_for(dataset, viewer)})
 
 
 @api_v1.post("/datasets")

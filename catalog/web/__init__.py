@@ -11,12 +11,14 @@ from catalog.models import User
 
 def init_app(app: Flask) -> None:
     from catalog.web.auth import bp as auth_bp
+    from catalog.web.conformance import bp as conformance_bp
     from catalog.web.pages import bp as pages_bp
     from catalog.web.steward import bp as steward_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(steward_bp)
+    app.register_blueprint(conformance_bp)
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
