@@ -44,7 +44,8 @@ def snapshot_command() -> None:
     snapshot = take_snapshot(db.session)
     db.session.commit()
     click.echo(
-        f"Snapshot {snapshot.taken_on} ({snapshot.rule_set_version}): {snapshot.dataset_count} datasets, "
+        f"Snapshot {snapshot.taken_on} ({snapshot.rule_set_version}): "
+        f"{snapshot.dataset_count} datasets, "
         f"average score {snapshot.score if snapshot.score is not None else 'n/a'}."
     )
 
@@ -52,7 +53,9 @@ def snapshot_command() -> None:
 @conformance.command("links")
 @click.option("--concurrency", default=8, show_default=True, help="Requests in flight at once.")
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds per request.")
-@click.option("--max-age-hours", default=24, show_default=True, help="Re-check links older than this.")
+@click.option(
+    "--max-age-hours", default=24, show_default=True, help="Re-check links older than this."
+)
 @click.option("--limit", default=0, help="Check at most this many links (0: all).")
 @fail_on_service_errors
 def links_command(concurrency: int, timeout: float, max_age_hours: int, limit: int) -> None:
@@ -69,7 +72,12 @@ def links_command(concurrency: int, timeout: float, max_age_hours: int, limit: i
         timeout=timeout,
         allow_private=bool(current_app.config.get("HARVEST_ALLOW_PRIVATE")),
     )
-    evaluated = evaluate_datasets(db.session, datasets_with_urls(db.session, urls), current_rule_set())
+    evaluated = evaluate_datasets(
+        db.session, datasets_with_urls(db.session, urls), current_rule_set()
+    )
     db.session.commit()
     broken = sum(1 for answer in answers if not answer.ok)
-    click.echo(f"Checked {len(answers)} links: {len(answers) - broken} ok, {broken} broken; {evaluated} datasets re-evaluated.")
+    click.echo(
+        f"Checked {len(answers)} links: {len(answers) - broken} ok, {broken} broken; "
+        f"{evaluated} datasets re-evaluated."
+    )

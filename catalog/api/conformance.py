@@ -1,4 +1,4 @@
-"""/api/v1/standards and /api/v1/agencies/<code>/conformance; the ``conformance`` block of a dataset."""
+"""/api/v1/standards, /api/v1/agencies/<code>/conformance, and a dataset's ``conformance``."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def conformance_for(dataset: Dataset, viewer: User | None) -> dict[str, Any]:
 
 
 @api_v1.get("/standards")
-def list_standards():  # noqa: ANN201
+def list_standards():
     """The standards (rule sets) in force.
     ---
     get:
@@ -77,7 +77,7 @@ def list_standards():  # noqa: ANN201
 
 
 @api_v1.get("/agencies/<code>/conformance")
-def agency_conformance(code: str):  # noqa: ANN201
+def agency_conformance(code: str):
     """An agency's conformance.
     ---
     get:
@@ -109,6 +109,8 @@ def agency_conformance(code: str):  # noqa: ANN201
     """
     agency = get_agency(db.session, code)
     public_only = not can_edit_agency(api_user(), agency.id)
-    card = scorecards.agency_scorecard(db.session, agency, current_rule_set(), public_only=public_only)
+    card = scorecards.agency_scorecard(
+        db.session, agency, current_rule_set(), public_only=public_only
+    )
     card["trend"] = scorecards.agency_trend(db.session, agency.code, public_only=public_only)
     return jsonify(card)

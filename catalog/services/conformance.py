@@ -39,9 +39,9 @@ _D = Dataset.__table__.c
 RECORD_COLUMNS = (
     "id", "agency_id", "status", "identifier", "title", "description", "keyword", "modified",
     "modified_at", "publisher_name", "contact_name", "contact_email", "access_level", "rights",
-    "license", "spatial", "temporal", "accrual_periodicity", "theme", "landing_page", "described_by",
-    "described_by_type", "issued", "data_quality", "system_of_records", "language", "conforms_to",
-    "references", "is_part_of", "bureau_code", "program_code", "primary_it_investment_uii",
+    "license", "spatial", "temporal", "accrual_periodicity", "theme", "landing_page",
+    "described_by", "described_by_type", "issued", "data_quality", "system_of_records",
+    "language", "conforms_to", "references", "is_part_of", "bureau_code", "program_code", "primary_it_investment_uii",
     "columns", "steward_name", "steward_email", "classification", "review_status",
 )  # fmt: skip
 DIST_COLUMNS = (
@@ -82,15 +82,23 @@ def evaluate_all(session: Session, rule_set: RuleSet) -> int:
     """Evaluate every active dataset (results of withdrawn ones are removed). The caller commits."""
     session.execute(
         delete(ConformanceResult).where(
-            ConformanceResult.dataset_id.in_(select(Dataset.id).where(Dataset.status != STATUS_ACTIVE))
+            ConformanceResult.dataset_id.in_(
+                select(Dataset.id).where(Dataset.status != STATUS_ACTIVE)
+            )
         )
     )
-    ids = list(session.scalars(select(Dataset.id).where(Dataset.status == STATUS_ACTIVE).order_by(Dataset.id)))
+    ids = list(
+        session.scalars(
+            select(Dataset.id).where(Dataset.status == STATUS_ACTIVE).order_by(Dataset.id)
+        )
+    )
     return evaluate_datasets(session, ids, rule_set)
 
 
 def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet) -> int:
-    records = _load_records(session, ids, with_links=any(r.kind == "link_check" for r in rule_set.rules))
+    records = _load_records(
+        session, ids, with_links=any(r.kind == "link_check" for r in rule_set.rules)
+    )
     session.execute(delete(ConformanceResult).where(ConformanceResult.dataset_id.in_(ids)))
     now = rule_set.context["now"]
     rows: list[dict[str, Any]] = []
@@ -137,7 +145,9 @@ def _load_records(session: Session, ids: list[str], *, with_links: bool) -> list
         .join(Agency, Agency.id == _D.agency_id)
         .where(_D.id.in_(ids), _D.status == STATUS_ACTIVE)
     )
-    records = {row["id"]: dict(row) | {"distributions": []} for row in session.execute(query).mappings()}
+    records = {
+        row["id"]: dict(row) | {"distributions": []} for row in session.execute(query).mappings()
+    }
     if not records:
         return []
     dist = Distribution.__table__.c
@@ -175,11 +185,15 @@ def _link_status(session: Session, urls: set[str]) -> dict[str, tuple[bool, str]
 
 
 def dataset_conformance(session: Session, dataset_id: str, rule_set: RuleSet) -> dict[str, Any]:
-    """``{"score", "rule_set_version", "results": [{"rule", "title", ..., "status", "message"}]}``."""
-    dataset_score = session.scalar(select(Dataset.conformance_score).where(Dataset.id == dataset_id))
+    """``{"score", "rule_set_version", "results": [{"rule", "status", "message", ...}]}``."""
+    dataset_score = session.scalar(
+        select(Dataset.conformance_score).where(Dataset.id == dataset_id)
+    )
     stored = {
         row.rule_id: row
-        for row in session.scalars(select(ConformanceResult).where(ConformanceResult.dataset_id == dataset_id))
+        for row in session.scalars(
+            select(ConformanceResult).where(ConformanceResult.dataset_id == dataset_id)
+        )
     }
     results = []
     for rule in rule_set.rules:
@@ -212,6 +226,10 @@ def _pct(passed: int, failed: int) -> float | None:
 def compute_figures(session: Session, rule_set: RuleSet) -> dict[str, Any]:
     """The roll-ups a snapshot stores, computed with GROUP BY queries."""
     public = case((_D.access_level == "public", 1), else_=0)
+    standard_keys = [s.key for s in rule_set.standards]
+    principle_keys = sorted(
+        {r.principle for r in rule_set.rules}, key=lambda p: int(p[1:]) if p[1:].isdigit() else 0
+    )
     agencies: dict[str, dict[str, Any]] = {}
     codes: dict[int, str] = {}
     for row in session.execute(
@@ -235,8 +253,8 @@ def compute_figures(session: Session, rule_set: RuleSet) -> dict[str, Any]:
             "score": round(float(avg), 1) if avg is not None else None,
             "public_datasets": int(public_count or 0),
             "public_score": round(float(public_avg), 1) if public_avg is not None else None,
-            "standards": {},
-            "principles": {},
+            "standards": dict.fromkeys(standard_keys),
+            "principles": dict.fromkeys(principle_keys),
             "failures": {},
         }
     rule_by_id = {rule.id: rule for rule in rule_set.rules}
@@ -245,7 +263,9 @@ def compute_figures(session: Session, rule_set: RuleSet) -> dict[str, Any]:
     weights: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     r = ConformanceResult
     for agency_id, rule_id, status, count in session.execute(
-        select(r.agency_id, r.rule_id, r.status, func.count()).group_by(r.agency_id, r.rule_id, r.status)
+        select(r.agency_id, r.rule_id, r.status, func.count()).group_by(
+            r.agency_id, r.rule_id, r.status
+        )
     ):
         rule = rule_by_id.get(rule_id)
         code = codes.get(agency_id)
@@ -260,7 +280,10 @@ def compute_figures(session: Session, rule_set: RuleSet) -> dict[str, Any]:
             weights[("*", scope, key)][slot] += count * rule.weight
         if status == FAIL:
             agencies[code]["failures"][rule_id] = count
-    totals: dict[str, dict[str, Any]] = {"standards": {}, "principles": {}}
+    totals: dict[str, dict[str, Any]] = {
+        "standards": dict.fromkeys(standard_keys),
+        "principles": dict.fromkeys(principle_keys),
+    }
     for (code, scope, key), (passed, failed) in weights.items():
         target = totals if code == "*" else agencies[code]
         target[scope][key] = _pct(passed, failed)
@@ -281,12 +304,19 @@ def link_health(session: Session) -> dict[str, int]:
         )
     ).one()
     urls = func.coalesce(Distribution.download_url, Distribution.access_url)
-    total = session.scalar(
-        select(func.count(func.distinct(urls)))
-        .join(Dataset, Dataset.id == Distribution.dataset_id)
-        .where(Dataset.status == STATUS_ACTIVE, urls.is_not(None))
-    ) or 0
-    return {"ok": int(ok), "broken": int(broken), "unchecked": max(int(total) - int(ok) - int(broken), 0)}
+    total = (
+        session.scalar(
+            select(func.count(func.distinct(urls)))
+            .join(Dataset, Dataset.id == Distribution.dataset_id)
+            .where(Dataset.status == STATUS_ACTIVE, urls.is_not(None))
+        )
+        or 0
+    )
+    return {
+        "ok": int(ok),
+        "broken": int(broken),
+        "unchecked": max(int(total) - int(ok) - int(broken), 0),
+    }
 
 
 def take_snapshot(session: Session, rule_set: RuleSet | None = None) -> ConformanceSnapshot:

@@ -56,7 +56,12 @@ def _is_private(host: str) -> bool:
         return False  # the request itself will report the failure
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_reserved
+        ):
             return True
     return False
 
@@ -95,15 +100,15 @@ def check_links(
     now = utcnow()
     for start in range(0, len(answers), 500):
         batch = answers[start : start + 500]
-        session.execute(delete(LinkCheck).where(LinkCheck.url_hash.in_([url_hash(a.url) for a in batch])))
         session.execute(
-            insert(LinkCheck),
-            [
-                {"url_hash": url_hash(a.url), "url": a.url, "ok": a.ok, "status_code": a.status_code,
-                 "detail": a.detail[:255], "checked_at": now}
-                for a in batch
-            ],
-        )  # fmt: skip
+            delete(LinkCheck).where(LinkCheck.url_hash.in_([url_hash(a.url) for a in batch]))
+        )
+        rows = [
+            {"url_hash": url_hash(a.url), "url": a.url, "ok": a.ok,
+             "status_code": a.status_code, "detail": a.detail[:255], "checked_at": now}
+            for a in batch
+        ]  # fmt: skip
+        session.execute(insert(LinkCheck), rows)
     return answers
 
 

@@ -1,7 +1,7 @@
 """Read-side roll-ups for the dashboard, agency scorecards, exports and the API.
 
-Everything is a GROUP BY in SQL or a read of stored snapshots; no page loads dataset rows into Python
-beyond short, limited lists.
+Everything is a GROUP BY in SQL or a read of stored snapshots; no page loads dataset rows into
+Python beyond short, limited lists.
 """
 
 from __future__ import annotations
@@ -11,7 +11,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import STATUS_ACTIVE, Agency, ConformanceResult, ConformanceSnapshot, Dataset, LinkCheck
+from catalog.models import (
+    STATUS_ACTIVE,
+    Agency,
+    ConformanceResult,
+    ConformanceSnapshot,
+    Dataset,
+    LinkCheck,
+)
 from catalog.services.conformance import FAIL, NOT_APPLICABLE, PASS, _pct
 from catalog.standards import RuleSet
 
@@ -21,11 +28,15 @@ R = ConformanceResult
 def _scope(query: Any, agency: Agency, public_only: bool) -> Any:
     query = query.where(R.agency_id == agency.id)
     if public_only:
-        query = query.join(Dataset, Dataset.id == R.dataset_id).where(Dataset.access_level == "public")
+        query = query.join(Dataset, Dataset.id == R.dataset_id).where(
+            Dataset.access_level == "public"
+        )
     return query
 
 
-def agency_scorecard(session: Session, agency: Agency, rule_set: RuleSet, *, public_only: bool) -> dict[str, Any]:
+def agency_scorecard(
+    session: Session, agency: Agency, rule_set: RuleSet, *, public_only: bool
+) -> dict[str, Any]:
     """Score, dataset count and per-standard / per-principle / per-rule figures for one agency.
 
     ``public_only`` limits every figure to the agency's public datasets (what anonymous users see).
@@ -38,7 +49,9 @@ def agency_scorecard(session: Session, agency: Agency, rule_set: RuleSet, *, pub
     count, avg = session.execute(datasets).one()
     counts: dict[tuple[str, str], int] = {}
     for rule_id, status, n in session.execute(
-        _scope(select(R.rule_id, R.status, func.count()), agency, public_only).group_by(R.rule_id, R.status)
+        _scope(select(R.rule_id, R.status, func.count()), agency, public_only).group_by(
+            R.rule_id, R.status
+        )
     ):
         counts[(rule_id, status)] = n
     rules = []
@@ -71,16 +84,23 @@ def agency_scorecard(session: Session, agency: Agency, rule_set: RuleSet, *, pub
             {"key": s.key, "title": s.title, "version": s.version, "score": _pct(*standards[s.key])}
             for s in rule_set.standards
         ],
-        "principles": [{"principle": p, "score": _pct(*w)} for p, w in sorted(principles.items(), key=lambda i: int(i[0][1:]))],
+        "principles": [
+            {"principle": p, "score": _pct(*w)}
+            for p, w in sorted(principles.items(), key=lambda i: int(i[0][1:]))
+        ],
         "rules": rules,
     }
 
 
-def agency_todo(session: Session, agency: Agency, rule_set: RuleSet, per_rule: int = 25) -> list[dict[str, Any]]:
+def agency_todo(
+    session: Session, agency: Agency, rule_set: RuleSet, per_rule: int = 25
+) -> list[dict[str, Any]]:
     """Each failing rule for the agency, heaviest first, with how to fix it and the datasets."""
     failing = dict(
         session.execute(
-            select(R.rule_id, func.count()).where(R.agency_id == agency.id, R.status == FAIL).group_by(R.rule_id)
+            select(R.rule_id, func.count())
+            .where(R.agency_id == agency.id, R.status == FAIL)
+            .group_by(R.rule_id)
         ).all()
     )
     todo = []
@@ -109,17 +129,27 @@ def agency_todo(session: Session, agency: Agency, rule_set: RuleSet, per_rule: i
 
 
 def recent_snapshots(session: Session, limit: int = 60) -> list[ConformanceSnapshot]:
-    rows = session.scalars(select(ConformanceSnapshot).order_by(ConformanceSnapshot.taken_at.desc()).limit(limit))
+    rows = session.scalars(
+        select(ConformanceSnapshot).order_by(ConformanceSnapshot.taken_at.desc()).limit(limit)
+    )
     return list(reversed(rows.all()))
 
 
-def agency_trend(session: Session, code: str, *, public_only: bool, limit: int = 60) -> list[dict[str, Any]]:
+def agency_trend(
+    session: Session, code: str, *, public_only: bool, limit: int = 60
+) -> list[dict[str, Any]]:
     key = "public_score" if public_only else "score"
     trend = []
     for snap in recent_snapshots(session, limit):
         figures = snap.figures.get("agencies", {}).get(code)
         if figures is not None:
-            trend.append({"date": snap.taken_on.isoformat(), "score": figures.get(key), "rule_set_version": snap.rule_set_version})
+            trend.append(
+                {
+                    "date": snap.taken_on.isoformat(),
+                    "score": figures.get(key),
+                    "rule_set_version": snap.rule_set_version,
+                }
+            )
     return trend
 
 
@@ -137,14 +167,23 @@ def dashboard(session: Session, rule_set: RuleSet) -> dict[str, Any]:
     trend = {
         "labels": [s.taken_on.isoformat() for s in snapshots],
         "series": [
-            {"label": code, "data": [s.figures.get("agencies", {}).get(code, {}).get("score") for s in snapshots]}
+            {
+                "label": code,
+                "data": [
+                    s.figures.get("agencies", {}).get(code, {}).get("score") for s in snapshots
+                ],
+            }
             for code in sorted(agencies)
         ],
         "versions": [s.rule_set_version for s in snapshots],
     }
     titles = {rule.id: rule.title for rule in rule_set.rules}
     most_failed = sorted(
-        ({"rule": rid, "title": titles.get(rid, rid), **c} for rid, c in figures.get("rules", {}).items() if c.get(FAIL)),
+        (
+            {"rule": rid, "title": titles.get(rid, rid), **c}
+            for rid, c in figures.get("rules", {}).items()
+            if c.get(FAIL)
+        ),
         key=lambda r: -r[FAIL],
     )[:10]
     timeliness = [rule.id for rule in rule_set.rules if rule.kind == "timeliness"]
@@ -154,7 +193,14 @@ def dashboard(session: Session, rule_set: RuleSet) -> dict[str, Any]:
         stale = [
             dict(row._mapping)
             for row in session.execute(
-                select(Dataset.id, Dataset.title, Dataset.modified, Dataset.accrual_periodicity, Agency.code.label("agency"), R.message)
+                select(
+                    Dataset.id,
+                    Dataset.title,
+                    Dataset.modified,
+                    Dataset.accrual_periodicity,
+                    Agency.code.label("agency"),
+                    R.message,
+                )
                 .select_from(R)
                 .join(Dataset, Dataset.id == R.dataset_id)
                 .join(Agency, Agency.id == Dataset.agency_id)
@@ -164,7 +210,10 @@ def dashboard(session: Session, rule_set: RuleSet) -> dict[str, Any]:
             )
         ]
     broken = session.execute(
-        select(LinkCheck.url, LinkCheck.detail, LinkCheck.checked_at).where(LinkCheck.ok.is_(False)).order_by(LinkCheck.checked_at.desc()).limit(10)
+        select(LinkCheck.url, LinkCheck.detail, LinkCheck.checked_at)
+        .where(LinkCheck.ok.is_(False))
+        .order_by(LinkCheck.checked_at.desc())
+        .limit(10)
     ).all()
     return {
         "snapshot": latest,
@@ -179,13 +228,15 @@ def dashboard(session: Session, rule_set: RuleSet) -> dict[str, Any]:
     }
 
 
-def scorecard_table(session: Session, agency: Agency, rule_set: RuleSet, *, public_only: bool) -> tuple[list[str], list[list[Any]]]:
+def scorecard_table(
+    session: Session, agency: Agency, rule_set: RuleSet, *, public_only: bool
+) -> tuple[list[str], list[list[Any]]]:
     """One row per dataset: id, title, access level, score and each rule's status (for exports)."""
     rules = rule_set.rules
     header = ["dataset_id", "title", "access_level", "score"] + [rule.id for rule in rules]
-    query = select(Dataset.id, Dataset.title, Dataset.access_level, Dataset.conformance_score).where(
-        Dataset.agency_id == agency.id, Dataset.status == STATUS_ACTIVE
-    )
+    query = select(
+        Dataset.id, Dataset.title, Dataset.access_level, Dataset.conformance_score
+    ).where(Dataset.agency_id == agency.id, Dataset.status == STATUS_ACTIVE)
     if public_only:
         query = query.where(Dataset.access_level == "public")
     datasets = session.execute(query.order_by(Dataset.title, Dataset.id)).all()
@@ -195,7 +246,8 @@ def scorecard_table(session: Session, agency: Agency, rule_set: RuleSet, *, publ
     ):
         statuses.setdefault(dataset_id, {})[rule_id] = status
     rows = [
-        [d.id, d.title, d.access_level, d.conformance_score] + [statuses.get(d.id, {}).get(rule.id, "") for rule in rules]
+        [d.id, d.title, d.access_level, d.conformance_score]
+        + [statuses.get(d.id, {}).get(rule.id, "") for rule in rules]
         for d in datasets
     ]
     return header, rows

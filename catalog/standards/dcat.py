@@ -45,7 +45,10 @@ def dcat_document(record: dict[str, Any]) -> dict[str, Any]:
         "name": record.get("publisher_name") or record.get("agency_name") or "",
     }
     if record.get("contact_name") or record.get("contact_email"):
-        contact = {"@type": "vcard:Contact", "fn": record.get("contact_name") or doc["publisher"]["name"]}
+        contact = {
+            "@type": "vcard:Contact",
+            "fn": record.get("contact_name") or doc["publisher"]["name"],
+        }
         if record.get("contact_email"):
             contact["hasEmail"] = f"mailto:{record['contact_email']}"
         doc["contactPoint"] = contact

@@ -1,8 +1,8 @@
 """The closed set of rule kinds. A rule file picks one by name and gives its parameters.
 
-Each kind is a class with a marshmallow schema for its parameters and a ``check(record)`` method that
-returns ``(status, message)``. A record is a plain dict built by the evaluator from database rows
-(model attribute names, plus ``distributions``, ``link_status`` and ``agency_name``), so checking
+Each kind is a class with a marshmallow schema for its parameters and a ``check(record)`` method
+that returns ``(status, message)``. A record is a plain dict built by the evaluator from database
+rows (model attribute names, plus ``distributions``, ``link_status`` and ``agency_name``), so checking
 100,000 datasets needs no ORM objects.
 """
 
@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-PASS = "pass"
+PASS = "pass"  # noqa: S105 - a status, not a password
 FAIL = "fail"
 NOT_APPLICABLE = "not_applicable"
 STATUSES = (PASS, FAIL, NOT_APPLICABLE)
@@ -71,7 +71,7 @@ class RequiredParams(_FieldParams):
 
 
 class Required(RuleKind):
-    """The field has a value: text of at least ``min_length`` characters, lists ``min_items`` long."""
+    """The field has a value: text of at least ``min_length`` characters, ``min_items`` entries."""
 
     name = "required"
     params_schema = RequiredParams
@@ -84,12 +84,17 @@ class Required(RuleKind):
         if isinstance(value, list):
             items = [item for item in value if not _is_blank(item)]
             if len(items) < self.params["min_items"]:
-                return FAIL, f"{label} has {len(items)} entries; at least {self.params['min_items']} expected."
+                return (
+                    FAIL,
+                    f"{label} has {len(items)} entries; "
+                    f"at least {self.params['min_items']} expected.",
+                )
             return PASS, f"{label}: {len(items)} entries."
         text = str(value).strip()
         if len(text) < self.params["min_length"]:
             return FAIL, (
-                f"{label} is {len(text)} characters long; at least {self.params['min_length']} expected."
+                f"{label} is {len(text)} characters long; "
+                f"at least {self.params['min_length']} expected."
             )
         other = self.params.get("differs_from")
         if other and text.casefold() == str(record.get(other) or "").strip().casefold():
@@ -220,7 +225,8 @@ class Timeliness(RuleKind):
         age = (now - modified_at).days
         if age > allowed:
             return FAIL, (
-                f"Last modified {age} days ago; the declared frequency {periodicity} allows {allowed}."
+                f"Last modified {age} days ago; "
+                f"the declared frequency {periodicity} allows {allowed}."
             )
         return PASS, f"Last modified {max(age, 0)} days ago (within {allowed})."
 
@@ -249,7 +255,11 @@ class JsonSchema(RuleKind):
         if not errors:
             return PASS, "Valid DCAT-US 1.1."
         shown = "; ".join(_describe(error) for error in errors[: self.params["max_errors"]])
-        more = f" (and {len(errors) - self.params['max_errors']} more)" if len(errors) > self.params["max_errors"] else ""
+        more = (
+            f" (and {len(errors) - self.params['max_errors']} more)"
+            if len(errors) > self.params["max_errors"]
+            else ""
+        )
         return FAIL, f"Not valid DCAT-US 1.1: {shown}{more}."
 
 
@@ -263,7 +273,7 @@ _VALIDATORS: dict[Path, Any] = {}
 
 
 def _load_validator(path: Path) -> Any:
-    """A validator for ``path`` with every sibling schema registered, so ``$ref``s resolve offline."""
+    """A validator for ``path`` with its sibling schemas registered: ``$ref``s resolve offline."""
     path = path.resolve()
     if path in _VALIDATORS:
         return _VALIDATORS[path]
@@ -297,7 +307,11 @@ class LinkCheck(RuleKind):
     params_schema = LinkCheckParams
 
     def check(self, record: dict[str, Any]) -> Outcome:
-        urls = [u for d in record["distributions"] if (u := d.get("download_url") or d.get("access_url"))]
+        urls = [
+            u
+            for d in record["distributions"]
+            if (u := d.get("download_url") or d.get("access_url"))
+        ]
         if not urls:
             return NOT_APPLICABLE, "No distribution links to check."
         status = record.get("link_status") or {}
@@ -363,6 +377,15 @@ class DataDictionary(RuleKind):
 
 KINDS: dict[str, type[RuleKind]] = {
     kind.name: kind
-    for kind in (Required, Pattern, Vocabulary, Timeliness, JsonSchema, LinkCheck, ReviewState,
-                 StewardAssigned, DataDictionary)  # fmt: skip
+    for kind in (
+        Required,
+        Pattern,
+        Vocabulary,
+        Timeliness,
+        JsonSchema,
+        LinkCheck,
+        ReviewState,
+        StewardAssigned,
+        DataDictionary,
+    )
 }

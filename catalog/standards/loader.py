@@ -1,8 +1,8 @@
 """Load and check the rule sets in ``config/standards/*.toml``.
 
 A rule file declares one standard (key, title, version, the plan it implements) and its rules. Every
-file is validated when loaded; any problem raises ``StandardsError`` naming the file and the problem,
-which stops the app from starting.
+file is validated when loaded; any problem raises ``StandardsError`` naming the file and the
+problem, which stops the app from starting.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from catalog.standards.kinds import KINDS, RuleKind
 from config.settings import ConfigError
 
 ACCESS_LEVELS = ("public", "restricted public", "non-public")
-KEY = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{0,63}$", error="Use 1-64 lower-case letters, digits, '.', '_' or '-'.")
+KEY = validate.Regexp(
+    r"^[a-z0-9][a-z0-9._-]{0,63}$", error="Use 1-64 lower-case letters, digits, '.', '_' or '-'."
+)
 
 
 class StandardsError(ConfigError):
@@ -50,7 +52,9 @@ class RuleSchema(Schema):
     weight = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
     kind = fields.String(
         required=True,
-        validate=validate.OneOf(sorted(KINDS), error="Unknown kind {input!r}; use one of: {choices}."),
+        validate=validate.OneOf(
+            sorted(KINDS), error="Unknown kind {input!r}; use one of: {choices}."
+        ),
     )
     parameters = fields.Dict(keys=fields.String(), load_default=dict)
     how_to_fix = fields.String(required=True, validate=validate.Length(min=1))
@@ -125,7 +129,7 @@ class RuleSet:
 
 
 def load_rule_sets(standards_dir: Path, schemas_dir: Path) -> RuleSet:
-    """Load every ``*.toml`` under ``standards_dir``; raise ``StandardsError`` on the first problem."""
+    """Load every ``*.toml`` in ``standards_dir``; raise ``StandardsError`` at the first problem."""
     standards_dir = Path(standards_dir)
     files = sorted(standards_dir.glob("*.toml"))
     if not files:
@@ -137,11 +141,15 @@ def load_rule_sets(standards_dir: Path, schemas_dir: Path) -> RuleSet:
     for path in files:
         standard = _load_file(path, context)
         if standard.key in seen_keys:
-            raise StandardsError(f"{path}: standard key {standard.key!r} is also used in {seen_keys[standard.key]}.")
+            raise StandardsError(
+                f"{path}: standard key {standard.key!r} is also used in {seen_keys[standard.key]}."
+            )
         seen_keys[standard.key] = path
         for rule in standard.rules:
             if rule.id in seen_rules:
-                raise StandardsError(f"{path}: rule id {rule.id!r} is also used in {seen_rules[rule.id]}.")
+                raise StandardsError(
+                    f"{path}: rule id {rule.id!r} is also used in {seen_rules[rule.id]}."
+                )
             seen_rules[rule.id] = path
         standards.append(standard)
     return RuleSet(tuple(standards), context)
@@ -202,7 +210,11 @@ def _format(messages: Any, raw: dict) -> str:
         parts = []
         for index, problem in messages["rule"].items():
             if isinstance(index, int):
-                rule_id = rules[index].get("id") if index < len(rules) and isinstance(rules[index], dict) else None
+                rule_id = (
+                    rules[index].get("id")
+                    if index < len(rules) and isinstance(rules[index], dict)
+                    else None
+                )
                 parts.append(f"rule {rule_id!r} (rule #{index + 1}): {_flat(problem)}")
             else:
                 parts.append(f"rule: {_flat(problem)}")
@@ -215,5 +227,9 @@ def _flat(messages: Any, prefix: str = "") -> str:
     if isinstance(messages, dict):
         return "; ".join(_flat(value, f"{prefix}{key}.") for key, value in messages.items())
     if isinstance(messages, list):
-        return f"{prefix.rstrip('.')}: {' '.join(map(str, messages))}" if prefix else " ".join(map(str, messages))
+        return (
+            f"{prefix.rstrip('.')}: {' '.join(map(str, messages))}"
+            if prefix
+            else " ".join(map(str, messages))
+        )
     return f"{prefix.rstrip('.')}: {messages}"

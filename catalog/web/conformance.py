@@ -22,7 +22,7 @@ def _viewer() -> User | None:
 
 @bp.get("/dashboard")
 @login_required
-def dashboard():  # noqa: ANN201
+def dashboard():
     user = _viewer()
     if user is None or not user.is_cdo_or_admin:
         abort(403)
@@ -31,7 +31,7 @@ def dashboard():  # noqa: ANN201
 
 
 @bp.get("/agencies/<code>")
-def agency(code: str):  # noqa: ANN201
+def agency(code: str):
     record = get_agency(db.session, code)
     user = _viewer()
     internal = can_edit_agency(user, record.id)
@@ -48,16 +48,20 @@ def agency(code: str):  # noqa: ANN201
 
 
 @bp.get("/agencies/<code>/scorecard.<fmt>")
-def scorecard_export(code: str, fmt: str):  # noqa: ANN201
+def scorecard_export(code: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     record = get_agency(db.session, code)
     internal = can_edit_agency(_viewer(), record.id)
-    header, rows = scorecards.scorecard_table(db.session, record, current_rule_set(), public_only=not internal)
+    header, rows = scorecards.scorecard_table(
+        db.session, record, current_rule_set(), public_only=not internal
+    )
     name = f"{record.code.lower()}-scorecard.{fmt}"
     if fmt == "csv":
         body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
     else:
         body = to_xlsx(header, rows, f"{record.code} scorecard")
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

@@ -49,7 +49,9 @@ def cdc_dataset(app: Flask) -> Callable[..., Dataset]:
 
     def _make(index: int = GOOD_PUBLIC, **overrides: object) -> Dataset:
         with app.app_context():
-            dataset = create_dataset(db.session, cdc_payload(index, **overrides), "harvest:test", partial=True)
+            dataset = create_dataset(
+                db.session, cdc_payload(index, **overrides), "harvest:test", partial=True
+            )
             db.session.commit()
             return dataset
 
@@ -65,7 +67,9 @@ def results(app: Flask) -> Callable[[str], dict]:
             data = dataset_conformance(db.session, dataset_id, current_rule_set())
         return {
             "score": data["score"],
-            "by_rule": {item["rule"]: (item["status"], item["message"]) for item in data["results"]},
+            "by_rule": {
+                item["rule"]: (item["status"], item["message"]) for item in data["results"]
+            },
         }
 
     return _read

@@ -18,7 +18,7 @@ SCHEMAS = CONFIG_DIR / "schemas"
 
 
 @pytest.fixture(autouse=True)
-def _restore_engine(app):  # noqa: ANN001, ANN202
+def _restore_engine(app):
     """Building another app re-binds the shared session; point it back at the test database."""
     yield
     db.configure(app.config["DATABASE_URL"])
@@ -30,8 +30,10 @@ def _rules_dir(tmp_path: Path) -> Path:
     return target
 
 
-def _app_with(rules: Path, app):  # noqa: ANN001, ANN202
-    config = {key: app.config[key] for key in ("DATABASE_URL", "INSTANCE_DIR", "INDEX_DIR", "SECRET_KEY")}
+def _app_with(rules: Path, app):
+    config = {
+        key: app.config[key] for key in ("DATABASE_URL", "INSTANCE_DIR", "INDEX_DIR", "SECRET_KEY")
+    }
     return create_app({"ENV_NAME": "testing", "STANDARDS_DIR": str(rules), **config})
 
 
@@ -48,15 +50,32 @@ def test_every_shipped_rule_file_loads_and_names_plan_principles() -> None:
 @pytest.mark.parametrize(
     ("edit", "problem"),
     [
-        (lambda t: t.replace('kind = "data_dictionary"', 'kind = "magic"'), "kind: Unknown kind 'magic'"),
-        (lambda t: t.replace("weight = 1\n", ""), "rule 'keywords' (rule #3): weight: Missing data for required field."),
-        (lambda t: t.replace('field = "keyword"', 'field = "colour"'), "rule 'keywords' (rule #3) parameters: field: Must be one of"),
-        (lambda t: t.replace("regex = '", "regex = '("), "rule 'contact-email' (rule #4) parameters: regex: Not a valid regular expression"),
-        (lambda t: t.replace('principle = "P7"', 'principle = "seven"'), "principle: Use a plan principle id such as 'P3'."),
+        (
+            lambda t: t.replace('kind = "data_dictionary"', 'kind = "magic"'),
+            "kind: Unknown kind 'magic'",
+        ),
+        (
+            lambda t: t.replace("weight = 1\n", ""),
+            "rule 'keywords' (rule #3): weight: Missing data for required field.",
+        ),
+        (
+            lambda t: t.replace('field = "keyword"', 'field = "colour"'),
+            "rule 'keywords' (rule #3) parameters: field: Must be one of",
+        ),
+        (
+            lambda t: t.replace("regex = '", "regex = '("),
+            "rule 'contact-email' (rule #4) parameters: regex: Not a valid regular expression",
+        ),
+        (
+            lambda t: t.replace('principle = "P7"', 'principle = "seven"'),
+            "principle: Use a plan principle id such as 'P3'.",
+        ),
         (lambda t: t + "\n[[rule\n", "not valid TOML"),
     ],
 )
-def test_invalid_rule_file_stops_start_up_naming_file_and_problem(tmp_path, app, edit, problem) -> None:
+def test_invalid_rule_file_stops_start_up_naming_file_and_problem(
+    tmp_path, app, edit, problem
+) -> None:
     rules = _rules_dir(tmp_path)
     target = rules / "metadata.toml"
     target.write_text(edit(target.read_text()))
@@ -69,7 +88,11 @@ def test_invalid_rule_file_stops_start_up_naming_file_and_problem(tmp_path, app,
 
 def test_duplicate_rule_id_across_files_is_refused(tmp_path, app) -> None:
     rules = _rules_dir(tmp_path)
-    text = (rules / "timeliness.toml").read_text().replace('key = "timeliness"', 'key = "timeliness-2"')
+    text = (
+        (rules / "timeliness.toml")
+        .read_text()
+        .replace('key = "timeliness"', 'key = "timeliness-2"')
+    )
     (rules / "timeliness-2.toml").write_text(text)
     with pytest.raises(StandardsError, match="rule id 'up-to-date' is also used in"):
         _app_with(rules, app)
@@ -87,10 +110,15 @@ def test_manage_py_reports_a_bad_rule_file_in_one_line(tmp_path, app, monkeypatc
     monkeypatch.setenv("CATALOG_DATABASE_URL", app.config["DATABASE_URL"])
     result = CliRunner().invoke(manage.build_cli(), ["conformance", "snapshot"])
     assert result.exit_code == 1
-    assert f"Error: {rules / 'governance.toml'}: standard.title: Missing data for required field" in result.output
+    assert (
+        f"Error: {rules / 'governance.toml'}: standard.title: Missing data for required field"
+        in result.output
+    )
 
 
-def test_changing_a_rule_file_changes_results_after_evaluate(tmp_path, app, cdc_dataset, results) -> None:
+def test_changing_a_rule_file_changes_results_after_evaluate(
+    tmp_path, app, cdc_dataset, results
+) -> None:
     dataset = cdc_dataset(GOOD_PUBLIC)  # CDC description: 539 characters
     assert results(dataset.id)["by_rule"]["description-quality"][0] == "pass"
     rules = _rules_dir(tmp_path)
