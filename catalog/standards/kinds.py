@@ -2,8 +2,8 @@
 
 Each kind is a class with a marshmallow schema for its parameters and a ``check(record)`` method
 that returns ``(status, message)``. A record is a plain dict built by the evaluator from database
-rows (model attribute names, plus ``distributions``, ``link_status`` and ``agency_name``), so checking
-100,000 datasets needs no ORM objects.
+rows (model attribute names, plus ``distributions``, ``link_status`` and ``agency_name``), so
+checking 100,000 datasets needs no ORM objects.
 """
 
 from __future__ import annotations
