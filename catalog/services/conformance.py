@@ -42,7 +42,8 @@ RECORD_COLUMNS = (
     "license", "spatial", "temporal", "accrual_periodicity", "theme", "landing_page",
     "described_by", "described_by_type", "issued", "data_quality", "system_of_records",
     "language", "conforms_to", "references", "is_part_of", "bureau_code", "program_code",
-    "primary_it_investment_uii", "columns", "steward_name", "steward_email", "classification", "review_status",
+    "primary_it_investment_uii", "columns", "steward_name", "steward_email", "classification",
+    "review_status",
 )  # fmt: skip
 DIST_COLUMNS = (
     "title", "description", "access_url", "download_url", "media_type", "format", "conforms_to",
