@@ -128,7 +128,7 @@ def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet) -> int:
             )
         scores.append({"b_id": record["id"], "b_score": score(outcomes)})
     if rows:
-        session.execute(insert(ConformanceResult), rows)
+        session.execute(insert(ConformanceResult.__table__), rows)
     if scores:
         table = Dataset.__table__
         session.execute(

@@ -249,50 +249,71 @@ class JsonSchema(RuleKind):
     def check(self, record: dict[str, Any]) -> Outcome:
         from catalog.standards.dcat import dcat_document
 
-        errors = sorted(
-            self.validator.iter_errors(dcat_document(record)), key=lambda e: list(e.path)
-        )
+        errors = self.validator.errors(dcat_document(record))
         if not errors:
             return PASS, "Valid DCAT-US 1.1."
-        shown = "; ".join(_describe(error) for error in errors[: self.params["max_errors"]])
-        more = (
-            f" (and {len(errors) - self.params['max_errors']} more)"
-            if len(errors) > self.params["max_errors"]
-            else ""
-        )
+        limit = self.params["max_errors"]
+        shown = "; ".join(errors[:limit])
+        more = f" (and {len(errors) - limit} more)" if len(errors) > limit else ""
         return FAIL, f"Not valid DCAT-US 1.1: {shown}{more}."
 
 
-def _describe(error: Any) -> str:
-    where = "/".join(str(part) for part in error.path) or "dataset"
-    message = error.message if len(error.message) < 160 else error.message[:157] + "..."
-    return f"{where}: {message}"
+def _where(path: Any) -> str:
+    return "/".join(str(part) for part in path) or "dataset"
 
 
-_VALIDATORS: dict[Path, Any] = {}
+def _short(message: str) -> str:
+    return message if len(message) < 160 else message[:157] + "..."
 
 
-def _load_validator(path: Path) -> Any:
-    """A validator for ``path`` with its sibling schemas registered: ``$ref``s resolve offline."""
+class _SchemaValidator:
+    """A draft-4 validator for one schema file with its sibling files registered, so ``$ref``s
+    resolve offline. Uses ``jsonschema_rs`` (Rust, about 50x faster) when installed, otherwise
+    ``jsonschema``; both give ``path: message`` strings sorted by path."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise ValidationError(f"Schema file {path} does not exist.")
+        schema = json.loads(path.read_text())
+        resources = []
+        for sibling in sorted(path.parent.glob("*.json")):
+            contents = json.loads(sibling.read_text())
+            resources.append((contents.get("id") or contents.get("$id") or sibling.as_uri(), contents))
+        try:
+            import jsonschema_rs
+        except ImportError:  # pragma: no cover - the fallback
+            jsonschema_rs = None
+        if jsonschema_rs is not None:
+            registry = jsonschema_rs.Registry(resources)
+            self._rs = jsonschema_rs.validator_for(schema, registry=registry)
+            self._py = None
+        else:  # pragma: no cover
+            from jsonschema import validators
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT4
+
+            registry = Registry().with_resources(
+                (uri, Resource.from_contents(c, default_specification=DRAFT4)) for uri, c in resources
+            )
+            self._rs = None
+            self._py = validators.validator_for(schema)(schema, registry=registry)
+
+    def errors(self, document: dict[str, Any]) -> list[str]:
+        if self._rs is not None:
+            found = [(list(e.instance_path), e.message) for e in self._rs.iter_errors(document)]
+        else:  # pragma: no cover
+            found = [(list(e.path), e.message) for e in self._py.iter_errors(document)]
+        found.sort(key=lambda item: [str(part) for part in item[0]])
+        return [f"{_where(path)}: {_short(message)}" for path, message in found]
+
+
+_VALIDATORS: dict[Path, _SchemaValidator] = {}
+
+
+def _load_validator(path: Path) -> _SchemaValidator:
     path = path.resolve()
-    if path in _VALIDATORS:
-        return _VALIDATORS[path]
-    from jsonschema import validators
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT4
-
-    if not path.is_file():
-        raise ValidationError(f"Schema file {path} does not exist.")
-    resources = []
-    for sibling in path.parent.glob("*.json"):
-        contents = json.loads(sibling.read_text())
-        resource = Resource.from_contents(contents, default_specification=DRAFT4)
-        resources.append((contents.get("id") or contents.get("$id") or sibling.as_uri(), resource))
-        resources.append((sibling.as_uri(), resource))
-    registry = Registry().with_resources(resources)
-    schema = json.loads(path.read_text())
-    cls = validators.validator_for(schema)
-    _VALIDATORS[path] = cls(schema, registry=registry)
+    if path not in _VALIDATORS:
+        _VALIDATORS[path] = _SchemaValidator(path)
     return _VALIDATORS[path]
 
 
