@@ -21,23 +21,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select, text
 
-from catalog import create_app  # noqa: E402
-from catalog.db import Base, db  # noqa: E402
-from catalog.models import Agency, Dataset, Distribution, User  # noqa: E402
-from catalog.services.bootstrap import init_catalog  # noqa: E402
-from catalog.services.conformance import evaluate_all, take_snapshot  # noqa: E402
-from catalog.standards import current_rule_set  # noqa: E402
+from catalog import create_app
+from catalog.db import Base, db
+from catalog.models import Agency, Dataset, Distribution, User
+from catalog.services.bootstrap import init_catalog
+from catalog.services.conformance import evaluate_all, take_snapshot
+from catalog.standards import current_rule_set
 
 PERIODS = [None, "R/P1D", "R/P1W", "R/P1M", "R/P3M", "R/P1Y", "irregular"]
 LICENSES = [None, "https://creativecommons.org/publicdomain/zero/1.0/", "https://example.com/terms"]
 LEVELS = ["public"] * 7 + ["restricted public", "non-public"]
 REVIEWS = [None, "identified", "in_review", "resolved_agreement", "restricted"]
-WORDS = "health hospital county town school tax budget payroll roads transit water permits".split()
+WORDS = [
+    "health", "hospital", "county", "town", "school", "tax", "budget", "payroll", "roads",
+    "transit", "water", "permits",
+]  # fmt: skip
 
 
-def generate(session, n: int, seed: int = 7) -> None:  # noqa: ANN001
+def generate(session, n: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     agencies = [a.id for a in session.scalars(select(Agency))]
     now = datetime(2026, 11, 1)
@@ -63,7 +66,9 @@ def generate(session, n: int, seed: int = 7) -> None:  # noqa: ANN001
                 "contact_name": "Data Officer",
                 "contact_email": rng.choice((None, "data.officer@ct.gov", "not-an-email")),
                 "access_level": level,
-                "rights": None if level == "public" else rng.choice((None, "Contains personal data.")),
+                "rights": None
+                if level == "public"
+                else rng.choice((None, "Contains personal data.")),
                 "license": rng.choice(LICENSES),
                 "accrual_periodicity": rng.choice(PERIODS),
                 "theme": [],
@@ -72,7 +77,9 @@ def generate(session, n: int, seed: int = 7) -> None:  # noqa: ANN001
                 "bureau_code": [],
                 "program_code": [],
                 "columns": [{"name": "town", "type": "text"}] if rng.random() < 0.4 else [],
-                "described_by": "https://data.ct.gov/dictionary.pdf" if rng.random() < 0.2 else None,
+                "described_by": "https://data.ct.gov/dictionary.pdf"
+                if rng.random() < 0.2
+                else None,
                 "steward_name": "Pat Steward" if rng.random() < 0.5 else None,
                 "review_status": rng.choice(REVIEWS) if level != "public" else None,
             }
@@ -97,7 +104,9 @@ def generate(session, n: int, seed: int = 7) -> None:  # noqa: ANN001
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--requests", type=int, default=10, help="/dashboard requests to time")
@@ -109,14 +118,20 @@ def main() -> None:
         Base.metadata.drop_all(conn)
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     app = create_app(
-        {"ENV_NAME": "testing", "DATABASE_URL": url, "INSTANCE_DIR": str(folder), "SECRET_KEY": "bench"}
+        {
+            "ENV_NAME": "testing",
+            "DATABASE_URL": url,
+            "INSTANCE_DIR": str(folder),
+            "SECRET_KEY": "bench",
+        }
     )
     with app.app_context():
         init_catalog(db.session, Path(app.config["CONFIG_DIR"]))
         db.session.commit()
         started = time.perf_counter()
         generate(db.session, args.n)
-        print(f"generated {args.n:,} datasets in {time.perf_counter() - started:.1f} s ({engine.dialect.name})")
+        elapsed = time.perf_counter() - started
+        print(f"generated {args.n:,} datasets in {elapsed:.1f} s ({engine.dialect.name})")
 
         rule_set = current_rule_set()
         started = time.perf_counter()

@@ -21,7 +21,7 @@ class ConformanceResult(Base):
 
     __tablename__ = "conformance_result"
     __table_args__ = (
-        Index("ix_conformance_result_agency_status", "agency_id", "status"),
+        Index("ix_conformance_result_agency_rule_status", "agency_id", "rule_id", "status"),
         Index("ix_conformance_result_rule_status", "rule_id", "status"),
     )
 

@@ -278,7 +278,9 @@ class _SchemaValidator:
         resources = []
         for sibling in sorted(path.parent.glob("*.json")):
             contents = json.loads(sibling.read_text())
-            resources.append((contents.get("id") or contents.get("$id") or sibling.as_uri(), contents))
+            resources.append(
+                (contents.get("id") or contents.get("$id") or sibling.as_uri(), contents)
+            )
         try:
             import jsonschema_rs
         except ImportError:  # pragma: no cover - the fallback
@@ -293,7 +295,8 @@ class _SchemaValidator:
             from referencing.jsonschema import DRAFT4
 
             registry = Registry().with_resources(
-                (uri, Resource.from_contents(c, default_specification=DRAFT4)) for uri, c in resources
+                (uri, Resource.from_contents(c, default_specification=DRAFT4))
+                for uri, c in resources
             )
             self._rs = None
             self._py = validators.validator_for(schema)(schema, registry=registry)
