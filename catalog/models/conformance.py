@@ -21,7 +21,11 @@ class ConformanceResult(Base):
 
     __tablename__ = "conformance_result"
     __table_args__ = (
-        Index("ix_conformance_result_agency_rule_status", "agency_id", "rule_id", "status"),
+        # Covers per-agency roll-ups (public-only too) and the to-do lists' ordered, limited reads.
+        Index(
+            "ix_conformance_result_agency_rule",
+            "agency_id", "rule_id", "status", "dataset_id", "access_level",
+        ),  # fmt: skip
         Index("ix_conformance_result_rule_status", "rule_id", "status"),
     )
 
@@ -31,6 +35,7 @@ class ConformanceResult(Base):
     rule_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # Copied from the dataset and the rule so roll-ups group without joins.
     agency_id: Mapped[int]
+    access_level: Mapped[str] = mapped_column(String(32))
     standard: Mapped[str] = mapped_column(String(64))
     principle: Mapped[str] = mapped_column(String(16))
     weight: Mapped[int]

@@ -95,8 +95,8 @@ def evaluate_all(session: Session, rule_set: RuleSet) -> int:
 
 
 RESULT_COLUMNS = (
-    "dataset_id", "rule_id", "agency_id", "standard", "principle", "weight", "status", "message",
-    "rule_set_version", "evaluated_at",
+    "dataset_id", "rule_id", "agency_id", "access_level", "standard", "principle", "weight",
+    "status", "message", "rule_set_version", "evaluated_at",
 )  # fmt: skip
 
 
@@ -133,8 +133,9 @@ def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet, *, repl
                 status, message = NOT_APPLICABLE, "Does not apply at this access level."
             outcomes.append((status, rule.weight))
             rows.append(
-                (record["id"], rule.id, record["agency_id"], rule.standard, rule.principle,
-                 rule.weight, status, message, rule.standard_version, now)
+                (record["id"], rule.id, record["agency_id"], record["access_level"],
+                 rule.standard, rule.principle, rule.weight, status, message,
+                 rule.standard_version, now)
             )  # fmt: skip
         scores.append({"b_id": record["id"], "b_score": score(outcomes)})
     if rows:
