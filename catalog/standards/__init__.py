@@ -49,11 +49,16 @@ def current_rule_set() -> RuleSet:
     return current_app.extensions["standards"]
 
 
-def _evaluate_changed(_sender: Any, ids: list[str] | None = None, **_kwargs: Any) -> None:
-    """Evaluate the changed datasets in the session that changed them (the caller commits)."""
+def _evaluate_changed(
+    _sender: Any, ids: list[str] | None = None, session: Any = None, **_kwargs: Any
+) -> None:
+    """Evaluate the changed datasets in the session that changed them (the caller commits).
+
+    Senders that work in a session other than ``db.session`` pass it as ``session=``.
+    """
     if not ids or not has_app_context() or "standards" not in current_app.extensions:
         return
     from catalog.db import db
     from catalog.services.conformance import evaluate_datasets
 
-    evaluate_datasets(db.session, list(ids), current_rule_set())
+    evaluate_datasets(session if session is not None else db.session, list(ids), current_rule_set())
