@@ -26,7 +26,8 @@ class ConformanceResult(Base):
             "ix_conformance_result_agency_rule",
             "agency_id", "rule_id", "status", "dataset_id", "access_level",
         ),  # fmt: skip
-        Index("ix_conformance_result_rule_status", "rule_id", "status"),
+        # SQLite: keep rows clustered on the primary key (one B-tree fewer per million rows).
+        {"sqlite_with_rowid": False},
     )
 
     dataset_id: Mapped[str] = mapped_column(
