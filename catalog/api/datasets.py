@@ -75,7 +75,9 @@ def get_dataset(dataset_id: str):  # noqa: ANN201
     """
     dataset = dataset_service.get_dataset(db.session, dataset_id)
     viewer = api_user()
-    return jsonify(present_dataset(dataset, viewer) | {"conformance": conformance_for(dataset, viewer)})
+    body = present_dataset(dataset, viewer)
+    body["conformance"] = conformance_for(dataset, viewer)
+    return jsonify(body)
 
 
 @api_v1.post("/datasets")
