@@ -24,7 +24,11 @@ class ConformanceResult(Base):
         # Covers per-agency roll-ups (public-only too) and the to-do lists' ordered, limited reads.
         Index(
             "ix_conformance_result_agency_rule",
-            "agency_id", "rule_id", "status", "dataset_id", "access_level",
+            "agency_id",
+            "rule_id",
+            "status",
+            "dataset_id",
+            "access_level",
         ),  # fmt: skip
         # SQLite: keep rows clustered on the primary key (one B-tree fewer per million rows).
         {"sqlite_with_rowid": False},

@@ -104,3 +104,23 @@ def test_withdrawn_dataset_loses_its_results(cdc_dataset, app_ctx) -> None:
     db.session.commit()
     assert db.session.scalar(count) == 0
     assert db.session.scalar(select(func.count()).select_from(LinkCheck)) == 0
+
+
+def test_listener_evaluates_in_the_senders_session(cdc_dataset, app_ctx) -> None:
+    from sqlalchemy import update
+
+    from catalog import events
+    from catalog.models import Dataset
+
+    dataset = cdc_dataset(GOOD_PUBLIC)
+    db.session.execute(
+        update(Dataset).where(Dataset.id == dataset.id).values(steward_name="Pat Steward")
+    )
+    events.datasets_changed.send("reviews", ids=[dataset.id], session=db.session)
+    status = db.session.scalar(
+        select(ConformanceResult.status).where(
+            ConformanceResult.dataset_id == dataset.id,
+            ConformanceResult.rule_id == "steward-assigned",
+        )
+    )
+    assert status == "pass"
