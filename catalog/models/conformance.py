@@ -29,7 +29,7 @@ class ConformanceResult(Base):
             "status",
             "dataset_id",
             "access_level",
-        ),  # fmt: skip
+        ),
         # SQLite: keep rows clustered on the primary key (one B-tree fewer per million rows).
         {"sqlite_with_rowid": False},
     )
