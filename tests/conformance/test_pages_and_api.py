@@ -155,3 +155,8 @@ def test_agency_conformance_api(client, make_user, token_for, catalog) -> None:
     governance = next(s for s in full["standards"] if s["key"] == "governance")
     assert governance["score"] == 0.0  # no steward anywhere, no sharing review
     assert client.get("/api/v1/agencies/NOPE/conformance").status_code == 404
+
+
+def test_unknown_agency_and_format_are_404(client, app) -> None:
+    assert client.get("/agencies/NOPE").status_code == 404
+    assert client.get("/agencies/DPH/scorecard.xls").status_code == 404
