@@ -47,7 +47,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
 
     from catalog.api import init_app as init_api
+    from catalog.standards import init_app as init_standards
     from catalog.web import init_app as init_web
+
+    init_standards(app)
 
     init_web(app)
     init_api(app)

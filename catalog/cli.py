@@ -153,11 +153,12 @@ def restore_command(backup_file: Path) -> None:
 
 def all_commands() -> list[click.Command]:
     """Every command: the core's, then each area's (imported here to keep start-up light)."""
+    from catalog.conformance_cli import conformance
     from catalog.exports.cli import export_command
     from catalog.review_cli import reviews
     from harvesters.cli import harvest_command, sources
 
     return [
         init_command, demo_command, run_command, users, backup_command, restore_command,
-        sources, harvest_command, export_command, reviews,
+        sources, harvest_command, conformance, export_command, reviews,
     ]  # fmt: skip

@@ -11,7 +11,15 @@ from catalog.extensions import csrf
 
 def init_app(app: Flask) -> None:
     # Import the views so their routes attach to the blueprint.
-    from catalog.api import agencies, datasets, harvest, openapi, progress, reviews  # noqa: F401
+    from catalog.api import (  # noqa: F401
+        agencies,
+        conformance,
+        datasets,
+        harvest,
+        openapi,
+        progress,
+        reviews,
+    )
 
     csrf.exempt(api_v1)  # bearer tokens, not cookies, authorise API writes
     app.register_blueprint(api_v1)

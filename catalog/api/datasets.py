@@ -6,6 +6,7 @@ from flask import jsonify, request, url_for
 
 from catalog.api.auth import api_user, require_token_user
 from catalog.api.blueprint import api_v1
+from catalog.api.conformance import conformance_for
 from catalog.api.params import page_params
 from catalog.db import db
 from catalog.errors import InvalidInput, ServiceError
@@ -72,7 +73,10 @@ def get_dataset(dataset_id: str):
           content: {application/json: {schema: Errors}}
     """
     dataset = dataset_service.get_dataset(db.session, dataset_id)
-    return jsonify(present_dataset(dataset, api_user()))
+    viewer = api_user()
+    body = present_dataset(dataset, viewer)
+    body["conformance"] = conformance_for(dataset, viewer)
+    return jsonify(body)
 
 
 @api_v1.post("/datasets")

@@ -2,6 +2,7 @@
 
 from catalog.models.agency import UNASSIGNED_CODE, Agency
 from catalog.models.audit import AppendOnlyError, AuditEvent
+from catalog.models.conformance import ConformanceResult, ConformanceSnapshot, LinkCheck
 from catalog.models.dataset import (
     ACCESS_LEVELS,
     DCAT_FIELDS,
@@ -49,6 +50,8 @@ __all__ = [
     "ApiToken",
     "AppendOnlyError",
     "AuditEvent",
+    "ConformanceResult",
+    "ConformanceSnapshot",
     "DataSharingAgreement",
     "Dataset",
     "Distribution",
@@ -58,6 +61,7 @@ __all__ = [
     "HarvestRecord",
     "HarvestSource",
     "LegalAuthority",
+    "LinkCheck",
     "PlanFocalPoint",
     "PlanGoal",
     "PlanObjective",

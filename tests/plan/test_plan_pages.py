@@ -175,7 +175,7 @@ def test_plan_elements_link_to_their_datasets(client, make_dataset, linked_princ
 
     html = client.get("/plan?version=2018-phase1-draft").get_data(as_text=True)
 
-    p11 = html.split('id="principle-P11"')[1].split("</li>\n")[0]
+    p11 = html.split('id="principle-P11"')[1].split('id="principle-P12"')[0]
     assert f'href="/datasets/{dataset.id}">Street address points</a>' in p11
     assert 'href="/?theme=Geospatial"' in p11
 

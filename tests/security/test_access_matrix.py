@@ -56,6 +56,13 @@ ROUTES = [
     Route("api_v1.openapi_document", "GET", "public"),
     Route("api_v1.create_dataset", "POST", "api_write_agency", {"agency": "DPH"}),
     Route("api_v1.update_dataset", "PATCH", "api_write_agency", {"keyword": ["x"]}),
+    # Standards and conformance
+    Route("conformance.dashboard", "GET", "cdo_only"),
+    Route("conformance.agency", "GET", "public"),
+    Route("conformance.scorecard_export", "GET", "public", params=(("fmt", "csv"),)),
+    Route("conformance.scorecard_export", "GET", "public", params=(("fmt", "xlsx"),)),
+    Route("api_v1.list_standards", "GET", "public"),
+    Route("api_v1.agency_conformance", "GET", "public"),
     # Harvests
     Route("harvest.sources", "GET", "signed_in"),
     Route("harvest.source", "GET", "signed_in"),

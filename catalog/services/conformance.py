@@ -1,0 +1,386 @@
+"""Evaluate datasets against the standards, store results and scores, take dated snapshots.
+
+Reads go through Core ``select`` of plain columns and writes through bulk Core statements, so a full
+evaluation of 100,000 datasets needs no ORM objects. The per-dataset 0-100 score (weighted share of
+applicable rules passed) goes to ``Dataset.conformance_score`` with a Core UPDATE that leaves the
+steward's ``version`` and ``updated_at`` alone.
+
+Harvests call ``take_snapshot(session)`` after a run; edits are evaluated through the
+``datasets_changed`` listener that ``catalog.standards.init_app`` connects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import bindparam, case, delete, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from catalog.models import (
+    STATUS_ACTIVE,
+    Agency,
+    ConformanceResult,
+    ConformanceSnapshot,
+    Dataset,
+    Distribution,
+    LinkCheck,
+)
+from catalog.models._common import utcnow
+from catalog.standards import FAIL, NOT_APPLICABLE, PASS, RuleSet
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1000
+_D = Dataset.__table__.c
+RECORD_COLUMNS = (
+    "id", "agency_id", "status", "identifier", "title", "description", "keyword", "modified",
+    "modified_at", "publisher_name", "contact_name", "contact_email", "access_level", "rights",
+    "license", "spatial", "temporal", "accrual_periodicity", "theme", "landing_page",
+    "described_by", "described_by_type", "issued", "data_quality", "system_of_records",
+    "language", "conforms_to", "references", "is_part_of", "bureau_code", "program_code",
+    "primary_it_investment_uii", "columns", "steward_name", "steward_email", "classification",
+    "review_status",
+)  # fmt: skip
+DIST_COLUMNS = (
+    "title", "description", "access_url", "download_url", "media_type", "format", "conforms_to",
+    "described_by", "described_by_type",
+)  # fmt: skip
+
+
+def url_hash(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def score(outcomes: Iterable[tuple[str, int]]) -> int | None:
+    """Weighted share of applicable rules passed, 0-100; None when no rule applies."""
+    earned = possible = 0
+    for status, weight in outcomes:
+        if status == NOT_APPLICABLE:
+            continue
+        possible += weight
+        if status == PASS:
+            earned += weight
+    return round(100 * earned / possible) if possible else None
+
+
+def evaluate_datasets(
+    session: Session, ids: list[str], rule_set: RuleSet, *, replace: bool = True
+) -> int:
+    """Evaluate these datasets now and store results and scores; returns how many were evaluated.
+
+    Withdrawn or missing datasets lose their results. ``replace=False`` skips deleting earlier
+    results (the caller has). The caller commits.
+    """
+    rule_set.context["now"] = utcnow()
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(dict.fromkeys(ids[start : start + CHUNK]))
+        done += _evaluate_chunk(session, chunk, rule_set, replace=replace)
+    return done
+
+
+def evaluate_all(session: Session, rule_set: RuleSet) -> int:
+    """Evaluate every active dataset (results of withdrawn ones are removed). The caller commits."""
+    if session.get_bind().dialect.name == "sqlite":
+        # A million result rows go into a B-tree keyed by agency and rule: a 64 MB page cache
+        # (for this connection) keeps those inserts in memory instead of re-reading pages.
+        session.execute(text("PRAGMA cache_size = -65536"))
+    session.execute(delete(ConformanceResult))
+    ids = list(
+        session.scalars(
+            select(Dataset.id).where(Dataset.status == STATUS_ACTIVE).order_by(Dataset.id)
+        )
+    )
+    return evaluate_datasets(session, ids, rule_set, replace=False)
+
+
+RESULT_COLUMNS = (
+    "dataset_id", "rule_id", "agency_id", "access_level", "standard", "principle", "weight",
+    "status", "message", "rule_set_version", "evaluated_at",
+)  # fmt: skip
+
+
+def _insert_results(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Write result rows the fastest way the driver offers: COPY on PostgreSQL (psycopg), a
+    driver-level executemany on SQLite (at a million rows SQLAlchemy's per-row parameter handling
+    costs more than the database does), a multi-row Core INSERT elsewhere."""
+    connection = session.connection()
+    dialect = connection.dialect
+    table = ConformanceResult.__table__
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        cursor = connection.connection.driver_connection.cursor()
+        columns = ", ".join(RESULT_COLUMNS)
+        with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    if dialect.paramstyle == "qmark":
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(RESULT_COLUMNS)}) "  # noqa: S608 - fixed names
+            f"VALUES ({', '.join(['?'] * len(RESULT_COLUMNS))})"
+        )
+        connection.exec_driver_sql(sql, rows)
+        return
+    session.execute(insert(table), [dict(zip(RESULT_COLUMNS, row, strict=True)) for row in rows])
+
+
+def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet, *, replace: bool) -> int:
+    records = _load_records(
+        session, ids, with_links=any(r.kind == "link_check" for r in rule_set.rules)
+    )
+    if replace:
+        session.execute(delete(ConformanceResult).where(ConformanceResult.dataset_id.in_(ids)))
+    now = rule_set.context["now"]
+    if session.get_bind().dialect.name == "sqlite":
+        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # how SQLAlchemy stores DateTime on SQLite
+    rows: list[tuple[Any, ...]] = []
+    scores: list[dict[str, Any]] = []
+    for record in records:
+        outcomes = []
+        for rule in rule_set.rules:
+            if rule.applies_to(record["access_level"]):
+                status, message = rule.checker.check(record)
+            else:
+                status, message = NOT_APPLICABLE, "Does not apply at this access level."
+            outcomes.append((status, rule.weight))
+            rows.append(
+                (record["id"], rule.id, record["agency_id"], record["access_level"],
+                 rule.standard, rule.principle, rule.weight, status, message,
+                 rule.standard_version, now)
+            )  # fmt: skip
+        scores.append({"b_id": record["id"], "b_score": score(outcomes)})
+    if rows:
+        _insert_results(session, rows)
+    if scores:
+        table = Dataset.__table__
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(conformance_score=bindparam("b_score"), updated_at=table.c.updated_at),
+            scores,
+        )
+    return len(records)
+
+
+def _load_records(session: Session, ids: list[str], *, with_links: bool) -> list[dict[str, Any]]:
+    query = (
+        select(*(_D[name] for name in RECORD_COLUMNS), Agency.name.label("agency_name"))
+        .join(Agency, Agency.id == _D.agency_id)
+        .where(_D.id.in_(ids), _D.status == STATUS_ACTIVE)
+    )
+    records = {
+        row["id"]: dict(row) | {"distributions": []} for row in session.execute(query).mappings()
+    }
+    if not records:
+        return []
+    dist = Distribution.__table__.c
+    for row in session.execute(
+        select(dist.dataset_id, *(dist[name] for name in DIST_COLUMNS))
+        .where(dist.dataset_id.in_(list(records)))
+        .order_by(dist.dataset_id, dist.position)
+    ).mappings():
+        records[row["dataset_id"]]["distributions"].append(dict(row))
+    if with_links:
+        urls = {
+            u for record in records.values() for d in record["distributions"]
+            if (u := d["download_url"] or d["access_url"])
+        }  # fmt: skip
+        status = _link_status(session, urls)
+        for record in records.values():
+            record["link_status"] = status
+    return list(records.values())
+
+
+def _link_status(session: Session, urls: set[str]) -> dict[str, tuple[bool, str]]:
+    if not urls:
+        return {}
+    by_hash = {url_hash(url): url for url in urls}
+    found: dict[str, tuple[bool, str]] = {}
+    hashes = list(by_hash)
+    for start in range(0, len(hashes), CHUNK):
+        for row in session.execute(
+            select(LinkCheck.url_hash, LinkCheck.ok, LinkCheck.detail).where(
+                LinkCheck.url_hash.in_(hashes[start : start + CHUNK])
+            )
+        ):
+            found[by_hash[row.url_hash]] = (row.ok, row.detail)
+    return found
+
+
+def dataset_conformance(session: Session, dataset_id: str, rule_set: RuleSet) -> dict[str, Any]:
+    """``{"score", "rule_set_version", "results": [{"rule", "status", "message", ...}]}``."""
+    dataset_score = session.scalar(
+        select(Dataset.conformance_score).where(Dataset.id == dataset_id)
+    )
+    stored = {
+        row.rule_id: row
+        for row in session.scalars(
+            select(ConformanceResult).where(ConformanceResult.dataset_id == dataset_id)
+        )
+    }
+    results = []
+    for rule in rule_set.rules:
+        row = stored.get(rule.id)
+        if row is None:
+            continue
+        results.append(
+            {
+                "rule": rule.id,
+                "title": rule.title,
+                "standard": rule.standard,
+                "principle": rule.principle,
+                "kind": rule.kind,
+                "status": row.status,
+                "message": row.message,
+                "how_to_fix": rule.how_to_fix if row.status == FAIL else None,
+            }
+        )
+    return {"score": dataset_score, "rule_set_version": rule_set.version, "results": results}
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshots
+
+
+def _pct(passed: int, failed: int) -> float | None:
+    return round(100 * passed / (passed + failed), 1) if passed + failed else None
+
+
+def compute_figures(session: Session, rule_set: RuleSet) -> dict[str, Any]:
+    """The roll-ups a snapshot stores, computed with GROUP BY queries."""
+    public = case((_D.access_level == "public", 1), else_=0)
+    standard_keys = [s.key for s in rule_set.standards]
+    principle_keys = sorted(
+        {r.principle for r in rule_set.rules}, key=lambda p: int(p[1:]) if p[1:].isdigit() else 0
+    )
+    agencies: dict[str, dict[str, Any]] = {}
+    codes: dict[int, str] = {}
+    for row in session.execute(
+        select(
+            Agency.id,
+            Agency.code,
+            Agency.name,
+            func.count(_D.id),
+            func.avg(_D.conformance_score),
+            func.sum(public),
+            func.avg(case((_D.access_level == "public", _D.conformance_score), else_=None)),
+        )
+        .join(Dataset, (Dataset.agency_id == Agency.id) & (Dataset.status == STATUS_ACTIVE))
+        .group_by(Agency.id, Agency.code, Agency.name)
+    ):
+        agency_id, code, name, count, avg, public_count, public_avg = row
+        codes[agency_id] = code
+        agencies[code] = {
+            "name": name,
+            "datasets": count,
+            "score": round(float(avg), 1) if avg is not None else None,
+            "public_datasets": int(public_count or 0),
+            "public_score": round(float(public_avg), 1) if public_avg is not None else None,
+            "standards": dict.fromkeys(standard_keys),
+            "principles": dict.fromkeys(principle_keys),
+            "failures": {},
+        }
+    rule_by_id = {rule.id: rule for rule in rule_set.rules}
+    rules = {rule.id: {PASS: 0, FAIL: 0, NOT_APPLICABLE: 0} for rule in rule_set.rules}
+    # (scope, key) -> [passed weight, failed weight]
+    weights: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    r = ConformanceResult
+    for agency_id, rule_id, status, count in session.execute(
+        select(r.agency_id, r.rule_id, r.status, func.count()).group_by(
+            r.agency_id, r.rule_id, r.status
+        )
+    ):
+        rule = rule_by_id.get(rule_id)
+        code = codes.get(agency_id)
+        if rule is None or code is None:
+            continue
+        rules[rule_id][status] = rules[rule_id].get(status, 0) + count
+        if status == NOT_APPLICABLE:
+            continue
+        slot = 0 if status == PASS else 1
+        for scope, key in (("standards", rule.standard), ("principles", rule.principle)):
+            weights[(code, scope, key)][slot] += count * rule.weight
+            weights[("*", scope, key)][slot] += count * rule.weight
+        if status == FAIL:
+            agencies[code]["failures"][rule_id] = count
+    totals: dict[str, dict[str, Any]] = {
+        "standards": dict.fromkeys(standard_keys),
+        "principles": dict.fromkeys(principle_keys),
+    }
+    for (code, scope, key), (passed, failed) in weights.items():
+        target = totals if code == "*" else agencies[code]
+        target[scope][key] = _pct(passed, failed)
+    return {
+        "agencies": agencies,
+        "standards": totals["standards"],
+        "principles": totals["principles"],
+        "rules": rules,
+        "links": link_health(session),
+    }
+
+
+def link_health(session: Session) -> dict[str, int]:
+    ok, broken = session.execute(
+        select(
+            func.coalesce(func.sum(case((LinkCheck.ok.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((LinkCheck.ok.is_(False), 1), else_=0)), 0),
+        )
+    ).one()
+    urls = func.coalesce(Distribution.download_url, Distribution.access_url)
+    total = (
+        session.scalar(
+            select(func.count(func.distinct(urls)))
+            .join(Dataset, Dataset.id == Distribution.dataset_id)
+            .where(Dataset.status == STATUS_ACTIVE, urls.is_not(None))
+        )
+        or 0
+    )
+    return {
+        "ok": int(ok),
+        "broken": int(broken),
+        "unchecked": max(int(total) - int(ok) - int(broken), 0),
+    }
+
+
+def take_snapshot(session: Session, rule_set: RuleSet | None = None) -> ConformanceSnapshot:
+    """Store today's roll-ups for the current rule-set version (replacing today's earlier one).
+
+    Harvests call this after each run: ``take_snapshot(session)``; the caller commits.
+    """
+    if rule_set is None:
+        from catalog.standards import current_rule_set
+
+        rule_set = current_rule_set()
+    figures = compute_figures(session, rule_set)
+    count, avg = session.execute(
+        select(func.count(_D.id), func.avg(_D.conformance_score)).where(_D.status == STATUS_ACTIVE)
+    ).one()
+    today = utcnow().date()
+    snapshot = session.scalar(
+        select(ConformanceSnapshot).where(
+            ConformanceSnapshot.taken_on == today,
+            ConformanceSnapshot.rule_set_version == rule_set.version,
+        )
+    )
+    if snapshot is None:
+        snapshot = ConformanceSnapshot(taken_on=today, rule_set_version=rule_set.version)
+        session.add(snapshot)
+    snapshot.taken_at = utcnow()
+    snapshot.plan = ",".join(sorted({s.plan for s in rule_set.standards}))
+    snapshot.dataset_count = int(count or 0)
+    snapshot.score = round(float(avg), 1) if avg is not None else None
+    snapshot.figures = figures
+    session.flush()
+    return snapshot
+
+
+def iter_snapshots(session: Session, limit: int = 120) -> Iterator[ConformanceSnapshot]:
+    """The latest snapshots, oldest first."""
+    rows = session.scalars(
+        select(ConformanceSnapshot).order_by(ConformanceSnapshot.taken_at.desc()).limit(limit)
+    ).all()
+    return iter(reversed(rows))

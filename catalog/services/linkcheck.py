@@ -1,0 +1,126 @@
+"""Check distribution links on demand, with bounded concurrency, into the ``link_check`` cache.
+
+Never called from a page view: ``python manage.py conformance links`` runs it, then re-evaluates the
+datasets whose links were checked so the ``links-reachable`` rule reads fresh answers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import requests
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from catalog.models import STATUS_ACTIVE, Dataset, Distribution, LinkCheck
+from catalog.models._common import utcnow
+from catalog.services.conformance import url_hash
+
+log = logging.getLogger(__name__)
+USER_AGENT = "ct-data-catalog-linkcheck/1.0 (+https://data.ct.gov)"
+
+
+@dataclass(frozen=True)
+class LinkAnswer:
+    url: str
+    ok: bool
+    status_code: int | None
+    detail: str
+
+
+def urls_to_check(session: Session, max_age: timedelta, limit: int | None = None) -> list[str]:
+    """Distinct distribution URLs of active datasets not checked within ``max_age``."""
+    url = func.coalesce(Distribution.download_url, Distribution.access_url)
+    urls = session.scalars(
+        select(url)
+        .join(Dataset, Dataset.id == Distribution.dataset_id)
+        .where(Dataset.status == STATUS_ACTIVE, url.is_not(None))
+        .distinct()
+    ).all()
+    fresh_since = utcnow() - max_age
+    fresh = set(session.scalars(select(LinkCheck.url).where(LinkCheck.checked_at >= fresh_since)))
+    todo = sorted(u for u in urls if u not in fresh)
+    return todo[:limit] if limit else todo
+
+
+def _is_private(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False  # the request itself will report the failure
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_reserved
+        ):
+            return True
+    return False
+
+
+def check_url(http: requests.Session, url: str, timeout: float, allow_private: bool) -> LinkAnswer:
+    """HEAD the URL (GET when HEAD is refused); 2xx and 3xx answers count as reachable."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return LinkAnswer(url, False, None, "not an http(s) address")
+    if not allow_private and _is_private(parts.hostname):
+        return LinkAnswer(url, False, None, "private or loopback address refused")
+    try:
+        response = http.head(url, timeout=timeout, allow_redirects=True)
+        if response.status_code in (403, 405, 501):
+            response = http.get(url, timeout=timeout, allow_redirects=True, stream=True)
+            response.close()
+    except requests.RequestException as exc:
+        return LinkAnswer(url, False, None, type(exc).__name__)
+    ok = response.status_code < 400
+    return LinkAnswer(url, ok, response.status_code, f"HTTP {response.status_code}")
+
+
+def check_links(
+    session: Session,
+    urls: list[str],
+    *,
+    concurrency: int = 8,
+    timeout: float = 10.0,
+    allow_private: bool = False,
+) -> list[LinkAnswer]:
+    """Check ``urls`` with at most ``concurrency`` requests in flight; store the answers."""
+    http = requests.Session()
+    http.headers["User-Agent"] = USER_AGENT
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        answers = list(pool.map(lambda u: check_url(http, u, timeout, allow_private), urls))
+    now = utcnow()
+    for start in range(0, len(answers), 500):
+        batch = answers[start : start + 500]
+        session.execute(
+            delete(LinkCheck).where(LinkCheck.url_hash.in_([url_hash(a.url) for a in batch]))
+        )
+        rows = [
+            {"url_hash": url_hash(a.url), "url": a.url, "ok": a.ok,
+             "status_code": a.status_code, "detail": a.detail[:255], "checked_at": now}
+            for a in batch
+        ]  # fmt: skip
+        session.execute(insert(LinkCheck), rows)
+    return answers
+
+
+def datasets_with_urls(session: Session, urls: list[str]) -> list[str]:
+    ids: set[str] = set()
+    for start in range(0, len(urls), 500):
+        batch = urls[start : start + 500]
+        ids.update(
+            session.scalars(
+                select(Distribution.dataset_id).where(
+                    or_(Distribution.download_url.in_(batch), Distribution.access_url.in_(batch))
+                )
+            )
+        )
+    return sorted(ids)
