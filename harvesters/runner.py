@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog.models import HarvestJob, HarvestSource
+from catalog.services.conformance import take_snapshot
 from harvesters.http import HttpClient, HttpSettings
 
 
@@ -25,7 +26,12 @@ def run_harvest(
     client = http or HttpClient(HttpSettings.from_config(config))
     try:
         harvester = harvester_for(source, http=client, config=config)
-        return harvester.run(session, config_dir=config.get("CONFIG_DIR"), progress=progress)
+        job = harvester.run(session, config_dir=config.get("CONFIG_DIR"), progress=progress)
     finally:
         if http is None:
             client.close()
+    if job.added or job.updated or job.withdrawn:
+        # Conformance adoption is charted from snapshots: record where this harvest left it.
+        take_snapshot(session)
+        session.commit()
+    return job

@@ -139,7 +139,7 @@ class BatchWriter:
         self.session.flush()
         self.adds, self.updates, self.records = [], [], []
         if changed:
-            events.datasets_changed.send("harvest", ids=changed)
+            events.datasets_changed.send("harvest", ids=changed, session=self.session)
 
     def _insert(self, adds: list[Pending]) -> list[str]:
         now = utcnow()
@@ -354,7 +354,7 @@ class BatchWriter:
             for _i, state in chunk:
                 state.status, state.withdrawn_by_harvest = STATUS_WITHDRAWN, True
             self.job.withdrawn += len(chunk)
-            events.datasets_changed.send("harvest", ids=ids)
+            events.datasets_changed.send("harvest", ids=ids, session=self.session)
         for start in range(0, len(foreign), CHUNK):
             self.session.execute(
                 delete(HarvestLink).where(HarvestLink.id.in_(foreign[start : start + CHUNK]))

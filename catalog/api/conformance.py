@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import jsonify
 
 from catalog.api.auth import api_user
 from catalog.api.blueprint import api_v1
 from catalog.db import db
-from catalog.models import Dataset, User
-from catalog.permissions import can_edit_agency, can_see_internal
+from catalog.permissions import can_edit_agency
 from catalog.services import scorecards
 from catalog.services.agencies import get_agency
-from catalog.services.conformance import dataset_conformance
-from catalog.standards import FAIL, current_rule_set
-
-
-def conformance_for(dataset: Dataset, viewer: User | None) -> dict[str, Any]:
-    """The dataset's score and per-rule results, as ``GET /api/v1/datasets/<id>`` shows them.
-
-    Anonymous viewers of a non-public dataset do not get link addresses in messages.
-    """
-    data = dataset_conformance(db.session, dataset.id, current_rule_set())
-    if not dataset.is_public and not can_see_internal(viewer, dataset):
-        for item in data["results"]:
-            if item["kind"] == "link_check" and item["status"] == FAIL:
-                item["message"] = "Some distribution links did not answer."
-    return data
+from catalog.standards import current_rule_set
 
 
 @api_v1.get("/standards")

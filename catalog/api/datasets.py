@@ -6,12 +6,13 @@ from flask import jsonify, request, url_for
 
 from catalog.api.auth import api_user, require_token_user
 from catalog.api.blueprint import api_v1
-from catalog.api.conformance import conformance_for
 from catalog.api.params import page_params
 from catalog.db import db
 from catalog.errors import InvalidInput, ServiceError
 from catalog.schemas.present import present_dataset
+from catalog.schemas.review import sharing_reviews_for
 from catalog.services import datasets as dataset_service
+from catalog.services.conformance import conformance_for
 
 
 @api_v1.get("/datasets")
@@ -66,8 +67,8 @@ def get_dataset(dataset_id: str):
         - {in: path, name: dataset_id, required: true, schema: {type: string}}
       responses:
         200:
-          description: The dataset
-          content: {application/json: {schema: DatasetOutput}}
+          description: The dataset, its conformance and its sharing reviews
+          content: {application/json: {schema: DatasetDetail}}
         404:
           description: No such dataset
           content: {application/json: {schema: Errors}}
@@ -75,7 +76,8 @@ def get_dataset(dataset_id: str):
     dataset = dataset_service.get_dataset(db.session, dataset_id)
     viewer = api_user()
     body = present_dataset(dataset, viewer)
-    body["conformance"] = conformance_for(dataset, viewer)
+    body["conformance"] = conformance_for(db.session, dataset, viewer)
+    body["sharing_reviews"] = sharing_reviews_for(db.session, dataset, viewer)
     return jsonify(body)
 
 

@@ -32,6 +32,13 @@ class DatasetPageSchema(Schema):
     )
 
 
+class DatasetDetailSchema(DatasetOutputSchema):
+    """One dataset with its conformance checklist and sharing reviews."""
+
+    conformance = fields.Dict(metadata={"description": "score (0-100) and per-rule results"})
+    sharing_reviews = fields.List(fields.Dict())
+
+
 class AgencyOutputSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
@@ -97,6 +104,7 @@ SCHEMAS = {
     "DatasetInput": DatasetInputSchema,
     "DatasetPatch": DatasetInputSchema(partial=True),
     "DatasetOutput": DatasetOutputSchema,
+    "DatasetDetail": DatasetDetailSchema,
     "DatasetPage": DatasetPageSchema,
     "AgencyOutput": AgencyOutputSchema,
     "ProgressReportInput": ProgressReportInputSchema,

@@ -28,9 +28,11 @@ from catalog.models import (
     Dataset,
     Distribution,
     LinkCheck,
+    User,
 )
 from catalog.models._common import utcnow
-from catalog.standards import FAIL, NOT_APPLICABLE, PASS, RuleSet
+from catalog.permissions import can_see_internal
+from catalog.standards import FAIL, NOT_APPLICABLE, PASS, RuleSet, current_rule_set
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +242,19 @@ def dataset_conformance(session: Session, dataset_id: str, rule_set: RuleSet) ->
             }
         )
     return {"score": dataset_score, "rule_set_version": rule_set.version, "results": results}
+
+
+def conformance_for(session: Session, dataset: Dataset, viewer: User | None) -> dict[str, Any]:
+    """The dataset's score and per-rule results, as the API and the dataset page show them.
+
+    Anonymous viewers of a non-public dataset do not get link addresses in messages.
+    """
+    data = dataset_conformance(session, dataset.id, current_rule_set())
+    if not dataset.is_public and not can_see_internal(viewer, dataset):
+        for item in data["results"]:
+            if item["kind"] == "link_check" and item["status"] == FAIL:
+                item["message"] = "Some distribution links did not answer."
+    return data
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from catalog.permissions import can_edit_agency, can_see_internal
 from catalog.schemas.present import present_dataset
 from catalog.services import datasets as dataset_service
 from catalog.services.agencies import list_agencies
+from catalog.services.conformance import conformance_for
 from catalog.web.access import access_request
 
 bp = Blueprint("pages", __name__)
@@ -60,4 +61,5 @@ def dataset(dataset_id: str):
         can_edit=can_edit_agency(user, record.agency_id),
         history=history,
         access_request=access_request(record),
+        conformance=conformance_for(db.session, record, user),
     )
