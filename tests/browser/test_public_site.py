@@ -17,9 +17,6 @@ FOCUSED_NAME_JS = """() => {
 
 pytestmark = [
     pytest.mark.browser,
-    # The core's steward form on this branch still passes SelectField choices as tuples; the
-    # core fixed that on main. The filter also covers the server thread during each test.
-    pytest.mark.filterwarnings("ignore:Passing SelectField choices:DeprecationWarning"),
 ]
 
 
