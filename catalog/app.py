@@ -46,9 +46,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from catalog.api import init_app as init_api
     from catalog.web import init_app as init_web
+    from search_index import init_app as init_search
 
     init_web(app)
     init_api(app)
+    init_search(app)
     app.after_request(_security_headers)
     return app
 

@@ -124,4 +124,6 @@ def users_token(email: str) -> None:
     click.echo(token)
 
 
-COMMANDS = [init_command, demo_command, run_command, users]
+from search_index.cli import index as index_commands  # noqa: E402
+
+COMMANDS = [init_command, demo_command, run_command, users, index_commands]

@@ -12,6 +12,7 @@ from catalog.extensions import csrf
 def init_app(app: Flask) -> None:
     # Import the views so their routes attach to the blueprint.
     from catalog.api import agencies, datasets, openapi  # noqa: F401
+    from catalog.api import search  # noqa: F401
 
     csrf.exempt(api_v1)  # bearer tokens, not cookies, authorise API writes
     app.register_blueprint(api_v1)
