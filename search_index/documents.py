@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Dataset
-from search_index.schema import conformance_band, review_state
+from search_index.schema import MULTI_SEPARATOR, conformance_band, review_state
 
 _MEDIA_FORMATS = {
     "text/csv": "CSV",
@@ -89,8 +89,7 @@ def record_for(dataset: Dataset) -> Record:
 
 
 def _multi(values: Iterable[str]) -> str:
-    # Commas separate values in a KEYWORD field; keep them out of the values themselves.
-    return ",".join(v.replace(",", " ").strip() for v in values if v and v.strip())
+    return MULTI_SEPARATOR.join(v.strip() for v in values if v and v.strip())
 
 
 def document_for(record: Record) -> dict[str, Any]:

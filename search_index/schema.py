@@ -51,6 +51,16 @@ def review_state(status: str | None) -> str:
     return status or "none"
 
 
+MULTI_SEPARATOR = "\x1f"
+
+
+def _multi_valued() -> fields.KEYWORD:
+    """Exact values (commas and spaces kept), several per document."""
+    field = fields.KEYWORD(sortable=True)
+    field.analyzer = analysis.RegexTokenizer(r"[^\x1f]+") | analysis.StripFilter()
+    return field
+
+
 def build_schema() -> fields.Schema:
     """Text fields are analysed without stemming (clean spelling suggestions, exact prefixes).
 
@@ -69,9 +79,9 @@ def build_schema() -> fields.Schema:
         conformance=fields.ID(**facet),
         review_status=fields.ID(**facet),
         status=fields.ID(**facet),
-        # Several values per dataset, separated by commas in the document.
-        theme=fields.KEYWORD(commas=True, **facet),
-        format=fields.KEYWORD(commas=True, **facet),
+        # Several values per dataset, joined with MULTI_SEPARATOR in the document.
+        theme=_multi_valued(),
+        format=_multi_valued(),
         # Sort keys: columns only (not searchable).
         title_sort=fields.COLUMN(VarBytesColumn()),
         modified=fields.DATETIME(sortable=True),
