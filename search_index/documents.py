@@ -115,7 +115,9 @@ def document_for(record: Record) -> dict[str, Any]:
     return doc
 
 
-def iter_records(session: Session, ids: Iterable[str] | None = None, chunk: int = 1000) -> Iterator[Record]:
+def iter_records(
+    session: Session, ids: Iterable[str] | None = None, chunk: int = 1000
+) -> Iterator[Record]:
     """Fresh rows from the database, ``chunk`` at a time (all datasets when ``ids`` is None)."""
     if ids is None:
         id_list = list(session.scalars(select(Dataset.id).order_by(Dataset.id)))

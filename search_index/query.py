@@ -53,7 +53,14 @@ class SearchParams:
     @property
     def key(self) -> tuple:
         filters = tuple(sorted((k, tuple(sorted(v))) for k, v in self.filters.items() if v))
-        return (self.q.strip(), filters, self.sort, self.page, self.per_page, self.include_withdrawn)
+        return (
+            self.q.strip(),
+            filters,
+            self.sort,
+            self.page,
+            self.per_page,
+            self.include_withdrawn,
+        )
 
 
 @dataclass
@@ -83,7 +90,9 @@ def parse(text: str, relaxed: bool = False) -> wq.Query:
     return (_OR if relaxed else _AND).parse(text[:MAX_QUERY_LENGTH])
 
 
-def run_search(view: IndexView, params: SearchParams, visibility: Visibility = ANONYMOUS) -> SearchOutcome:
+def run_search(
+    view: IndexView, params: SearchParams, visibility: Visibility = ANONYMOUS
+) -> SearchOutcome:
     key = (params.key, visibility.key)
     return view.results.get_or(key, lambda: _run(view, params, visibility))
 

@@ -59,7 +59,7 @@ def ensure_index(store: IndexStore, session: Session) -> None:
     rebuild(store, session)
 
 
-def rebuild(store: IndexStore, session: Session, progress=None) -> int:  # noqa: ANN001
+def rebuild(store: IndexStore, session: Session, progress=None) -> int:
     """Rebuild from every dataset row, then catch up with what changed meanwhile."""
     count, changed = store.build(iter_records(session), progress=progress)
     if changed:
@@ -67,7 +67,9 @@ def rebuild(store: IndexStore, session: Session, progress=None) -> int:  # noqa:
     return count
 
 
-def reindex(store: IndexStore, session: Session, ids: set[str], deleted: set[str] = frozenset()) -> None:
+def reindex(
+    store: IndexStore, session: Session, ids: set[str], deleted: set[str] = frozenset()
+) -> None:
     """Index these datasets afresh from the database (ids no longer there are removed)."""
     records = list(iter_records(session, sorted(ids))) if ids else []
     found = {r.id for r in records}
@@ -85,7 +87,9 @@ def search_datasets(
             outcome = run_search(view, params, visibility_for(viewer))
     rows = {}
     if outcome.ids:
-        rows = {d.id: d for d in session.scalars(select(Dataset).where(Dataset.id.in_(outcome.ids)))}
+        rows = {
+            d.id: d for d in session.scalars(select(Dataset).where(Dataset.id.in_(outcome.ids)))
+        }
     terms = {text for _field, text in outcome.terms}
     hits = [SearchHit(rows[i], snippet_for(rows[i], terms)) for i in outcome.ids if i in rows]
     return SearchPage(
@@ -118,4 +122,4 @@ def suggest(store: IndexStore, session: Session, text: str, limit: int = 8) -> l
         return [] if view is None else _complete(view, text, limit)
 
 
-__all__ = ["TEXT_FIELDS", "SearchHit", "SearchPage", "search_datasets", "suggest", "rebuild"]
+__all__ = ["TEXT_FIELDS", "SearchHit", "SearchPage", "rebuild", "search_datasets", "suggest"]

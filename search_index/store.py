@@ -60,7 +60,7 @@ class IndexStore:
             return None
 
     def status(self) -> str:
-        """``ok``, ``missing`` (never built or folder deleted) or ``stale`` (older schema version)."""
+        """``ok``, ``missing`` (never built, or folder deleted) or ``stale`` (older schema)."""
         pointer = self._pointer()
         if pointer is None or not (self.root / pointer.get("dir", "")).is_dir():
             return "missing"
@@ -200,9 +200,9 @@ class IndexStore:
 
     def _refresh(self) -> None:
         pointer = self._pointer()
-        if self._view is not None and pointer is not None and pointer.get("dir") == self._view_key[0]:
-            if self._view.searcher.up_to_date():
-                return
+        same_folder = pointer is not None and self._view_key and pointer["dir"] == self._view_key[0]
+        if self._view is not None and same_folder and self._view.searcher.up_to_date():
+            return
         ix = self._open()
         # Searches hold the view lock, so nobody is using the old searcher now.
         self._close_view()

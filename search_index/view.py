@@ -59,7 +59,7 @@ class IndexView:
         mask = np.zeros(self.n, dtype=bool)
         try:
             matcher = self.reader.postings(field, text)
-        except Exception:  # noqa: BLE001 - whoosh raises TermNotFound (a KeyError) or similar
+        except Exception:
             return mask
         ids = np.fromiter(matcher.all_ids(), dtype=np.int64)
         mask[ids] = True

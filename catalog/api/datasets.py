@@ -27,7 +27,9 @@ def list_datasets():  # noqa: ANN201
         - {in: query, name: theme, schema: {type: string}}
         - {in: query, name: access_level, schema: {type: string}}
         - {in: query, name: format, schema: {type: string}}
-        - {in: query, name: conformance, schema: {type: string, enum: [high, medium, low, unscored]}}
+        - in: query
+          name: conformance
+          schema: {type: string, enum: [high, medium, low, unscored]}
         - {in: query, name: review_status, schema: {type: string}}
         - {in: query, name: sort, schema: {type: string, enum: [relevance, modified, title, score]}}
         - {in: query, name: include_withdrawn, schema: {type: boolean}}
@@ -165,5 +167,3 @@ def _expected_version(payload: dict) -> int | None:
         return int(str(raw).strip('"'))
     except ValueError:
         raise InvalidInput({"version": ["Must be a whole number."]}) from None
-
-

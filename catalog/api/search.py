@@ -10,7 +10,7 @@ from search_index import get_store, suggest
 
 
 @api_v1.get("/suggest")
-def suggest_view():  # noqa: ANN201
+def suggest_view():
     """Autocomplete.
     ---
     get:

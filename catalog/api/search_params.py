@@ -9,12 +9,16 @@ from search_index import FACETS, SORTS, SearchParams
 
 
 def search_params(page: int, per_page: int) -> SearchParams:
-    """``q``, one or more values per facet (repeat the parameter), ``sort``, ``include_withdrawn``."""
+    """``q``, values per facet (repeat the parameter), ``sort`` and ``include_withdrawn``."""
     sort = request.args.get("sort") or "relevance"
     if sort not in SORTS:
-        raise ServiceError("Bad query parameters.", {"sort": [f"Must be one of {', '.join(SORTS)}."]})
+        raise ServiceError(
+            "Bad query parameters.", {"sort": [f"Must be one of {', '.join(SORTS)}."]}
+        )
     filters = {
-        name: tuple(v for v in request.args.getlist(name) if v) for name in FACETS if request.args.get(name)
+        name: tuple(v for v in request.args.getlist(name) if v)
+        for name in FACETS
+        if request.args.get(name)
     }
     if "agency" in filters:
         filters["agency"] = tuple(v.upper() for v in filters["agency"])

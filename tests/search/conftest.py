@@ -24,7 +24,7 @@ def cdc_entries() -> list[dict]:
 
 
 @pytest.fixture
-def cdc_catalog(app):  # noqa: ANN001, ANN201
+def cdc_catalog(app):
     """The CDC entries saved through the dataset service (one commit, so one index batch),
     spread over three agencies, with conformance scores and review states set the way the
     conformance and review services do (Core UPDATE)."""

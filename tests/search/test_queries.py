@@ -13,7 +13,7 @@ from search_index.documents import normalise_format
 from search_index.schema import conformance_band
 
 
-def _search(client, **params):  # noqa: ANN001, ANN003, ANN202
+def _search(client, **params):
     response = client.get("/api/v1/datasets", query_string=params)
     assert response.status_code == 200, response.json
     return response.json
@@ -67,11 +67,18 @@ def test_each_facet_count_equals_a_sql_count_of_the_same_filter(client, app, cdc
         active = Dataset.status == "active"
         agency_sql = dict(
             s.execute(
-                select(Agency.code, func.count()).join(Dataset.agency).where(active).group_by(Agency.code)
+                select(Agency.code, func.count())
+                .join(Dataset.agency)
+                .where(active)
+                .group_by(Agency.code)
             ).all()
         )
         access_sql = dict(
-            s.execute(select(Dataset.access_level, func.count()).where(active).group_by(Dataset.access_level)).all()
+            s.execute(
+                select(Dataset.access_level, func.count())
+                .where(active)
+                .group_by(Dataset.access_level)
+            ).all()
         )
         scores = s.execute(select(Dataset.conformance_score).where(active)).scalars().all()
         reviews = dict(
@@ -81,18 +88,25 @@ def test_each_facet_count_equals_a_sql_count_of_the_same_filter(client, app, cdc
                 .group_by(func.coalesce(Dataset.review_status, "none"))
             ).all()
         )
-        themes = Counter(t for row in s.scalars(select(Dataset.theme).where(active)) for t in set(row or []))
-        # Formats are only counted where the anonymous searcher may see distributions: public datasets.
+        themes = Counter(
+            t for row in s.scalars(select(Dataset.theme).where(active)) for t in set(row or [])
+        )
+        # Formats count only where anonymous searchers may see distributions: public datasets.
         dist = s.execute(
             select(Distribution.dataset_id, Distribution.format, Distribution.media_type)
             .join(Dataset)
             .where(active, Dataset.access_level == "public")
         ).all()
         formats = Counter(
-            fmt for fmt in {(d, normalise_format(f, m)) for d, f, m in dist} for fmt in [fmt[1]] if fmt
+            fmt
+            for fmt in {(d, normalise_format(f, m)) for d, f, m in dist}
+            for fmt in [fmt[1]]
+            if fmt
         )
         dph_only = s.scalar(
-            select(func.count()).select_from(Dataset).join(Dataset.agency)
+            select(func.count())
+            .select_from(Dataset)
+            .join(Dataset.agency)
             .where(active, Agency.code == "DPH", Dataset.access_level == "public")
         )
     assert body["total"] == sum(agency_sql.values())
@@ -130,11 +144,15 @@ def test_autocomplete_over_titles_and_keywords(client, cdc_catalog):
     body = client.get("/api/v1/suggest?q=tobac").json
     titles = [s["value"] for s in body["suggestions"] if s["kind"] == "title"]
     assert titles and all("tobacco" in t.lower() for t in titles)
-    assert any(s["kind"] == "keyword" and s["value"].startswith("tobac") for s in body["suggestions"])
+    assert any(
+        s["kind"] == "keyword" and s["value"].startswith("tobac") for s in body["suggestions"]
+    )
     assert client.get("/api/v1/suggest?q=").json["suggestions"] == []
 
 
-def test_anonymous_searchers_never_get_non_public_details(client, app, cdc_catalog, make_user, token_for):
+def test_anonymous_searchers_never_get_non_public_details(
+    client, app, cdc_catalog, make_user, token_for
+):
     with app.app_context():
         target = db.session.scalars(
             select(Dataset).where(Dataset.title.like("Lyme disease public use%2022-2023"))
@@ -159,7 +177,8 @@ def test_anonymous_searchers_never_get_non_public_details(client, app, cdc_catal
     # ...but the CDO sees them.
     cdo = token_for(make_user("cdo"))
     with_token = client.get(
-        "/api/v1/datasets", query_string={"format": "CSV", "q": "lyme"},
+        "/api/v1/datasets",
+        query_string={"format": "CSV", "q": "lyme"},
         headers={"Authorization": f"Bearer {cdo}"},
     ).json
     assert target_id in {i["id"] for i in with_token["items"]}
@@ -187,7 +206,9 @@ def test_changed_rows_are_searchable_after_commit_and_not_before(client, app, cd
         db.session.rollback()
     assert _search(client, q="quagga")["total"] == 0
     with app.app_context():
-        db.session.execute(update(Dataset).where(Dataset.id == cdc_catalog[0]).values(title="Quagga mussel survey"))
+        db.session.execute(
+            update(Dataset).where(Dataset.id == cdc_catalog[0]).values(title="Quagga mussel survey")
+        )
         from catalog import events
 
         events.datasets_changed.send("test", ids=[cdc_catalog[0]])
