@@ -100,28 +100,34 @@ def run_search(
 def _run(view: IndexView, params: SearchParams, visibility: Visibility) -> SearchOutcome:
     base = view.live.copy()
     if not params.include_withdrawn:
-        base &= view.term_mask("status", "active")
+        base &= view.values_mask("status", ("active",))
     format_visible = _format_visible(view, visibility)
 
     text = params.q.strip()
     query: wq.Query | None = None
+    scores = None
     relaxed = False
     if text:
         query = parse(text)
-        matched = view.query_mask(query) & base
+        matched, scores = view.evaluate(query)
+        matched &= base
         if not matched.any():
             relaxed_query = parse(text, relaxed=True)
-            relaxed_matched = view.query_mask(relaxed_query) & base
+            relaxed_matched, relaxed_scores = view.evaluate(relaxed_query)
+            relaxed_matched &= base
             if relaxed_matched.any():
-                query, matched, relaxed = relaxed_query, relaxed_matched, True
+                query, matched, scores, relaxed = (
+                    relaxed_query,
+                    relaxed_matched,
+                    relaxed_scores,
+                    True,
+                )
         base = matched
 
     for name, values in params.filters.items():
         if not values or name not in FACETS:
             continue
-        wanted = np.zeros(view.n, dtype=bool)
-        for value in values:
-            wanted |= view.term_mask(FACETS[name], value)
+        wanted = view.values_mask(FACETS[name], values)
         if name == "format":
             wanted &= format_visible
         base &= wanted
@@ -130,21 +136,17 @@ def _run(view: IndexView, params: SearchParams, visibility: Visibility) -> Searc
     facets = {}
     for name, fieldname in FACETS.items():
         scope = base & format_visible if name == "format" else base
-        counts = [
-            {"value": value, "count": int(np.count_nonzero(scope & mask))}
-            for value, mask in view.facet_values(fieldname).items()
-        ]
-        counts = [c for c in counts if c["count"]]
-        counts.sort(key=lambda c: (-c["count"], c["value"]))
-        facets[name] = counts
+        counts = view.facet(fieldname).counts(scope)
+        counts.sort(key=lambda c: (-c[1], c[0]))
+        facets[name] = [{"value": value, "count": count} for value, count in counts]
 
     start = (params.page - 1) * params.per_page
     stop = start + params.per_page
     ids = view.ids()
     if start >= total:
         page_docs: list[int] = []
-    elif params.sort == "relevance" and query is not None:
-        page_docs = _top_k(view, query, base, stop)[start:stop]
+    elif params.sort == "relevance" and scores is not None:
+        page_docs = _top_k(base, scores, stop)[start:stop]
     else:
         page_docs = _sorted_docs(view, base, params.sort, stop)[start:stop]
 
@@ -171,17 +173,20 @@ def _run(view: IndexView, params: SearchParams, visibility: Visibility) -> Searc
 def _format_visible(view: IndexView, visibility: Visibility) -> np.ndarray:
     if visibility.all_formats:
         return view.live
-    mask = view.term_mask("access_level", "public").copy()
-    for code in visibility.agencies:
-        mask |= view.term_mask("agency", code)
+    mask = view.values_mask("access_level", ("public",))
+    if visibility.agencies:
+        mask |= view.values_mask("agency", tuple(visibility.agencies))
     return mask
 
 
-def _top_k(view: IndexView, query: wq.Query, allowed: np.ndarray, k: int) -> list[int]:
-    """Best ``k`` by BM25F; Whoosh's top-k collector skips blocks that cannot make the cut."""
-    allow = set(np.flatnonzero(allowed).tolist())
-    results = view.searcher.search(query, limit=k, filter=allow, terms=False)
-    return [hit.docnum for hit in results]
+def _top_k(mask: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
+    """Best ``k`` by BM25F score (ties: index order), without sorting the whole result."""
+    docs = np.flatnonzero(mask)
+    key = -scores[docs]
+    if len(docs) > k:
+        part = np.argpartition(key, k - 1)[:k]
+        docs, key = docs[part], key[part]
+    return docs[np.lexsort((docs, key))].tolist()
 
 
 def _sorted_docs(view: IndexView, mask: np.ndarray, sort: str, k: int) -> list[int]:
@@ -194,36 +199,26 @@ def _sorted_docs(view: IndexView, mask: np.ndarray, sort: str, k: int) -> list[i
     if len(docs) > k:
         part = np.argpartition(key, k - 1)[:k]
         docs, key = docs[part], key[part]
-    order = np.lexsort((docs, key))
-    return docs[order].tolist()
+    return docs[np.lexsort((docs, key))].tolist()
 
 
 def did_you_mean(view: IndexView, text: str) -> str | None:
     """The query with each unknown word replaced by the closest indexed word, if any changed."""
-    words = text.split()
+    spelling = view.spelling()
     changed = False
     out = []
-    for word in words:
+    for word in text.split():
         plain = word.strip('"*').lower()
-        if ":" in word or not plain.isalpha() or _known(view, plain):
+        if ":" in word or not plain.isalpha() or spelling.known(plain):
             out.append(word)
             continue
-        best = None
-        for fieldname in ("title", "keywords", "description"):
-            found = view.searcher.suggest(fieldname, plain, limit=1, maxdist=2, prefix=1)
-            if found:
-                best = found[0]
-                break
-        if best and best != plain:
+        best = spelling.correct(plain)
+        if best:
             out.append(best)
             changed = True
         else:
             out.append(word)
     return " ".join(out) if changed else None
-
-
-def _known(view: IndexView, word: str) -> bool:
-    return any(view.reader.doc_frequency(f, word) for f in TEXT_FIELDS)
 
 
 def suggest_completions(view: IndexView, text: str, limit: int = 8) -> list[dict]:
@@ -234,10 +229,12 @@ def suggest_completions(view: IndexView, text: str, limit: int = 8) -> list[dict
     *full, last = words
     parts: list[wq.Query] = [wq.Term("title", w) for w in full]
     parts.append(wq.Prefix("title", last))
-    active = view.term_mask("status", "active")
-    allow = set(np.flatnonzero(active).tolist())
-    hits = view.searcher.search(wq.And(parts), limit=limit, filter=allow, terms=False)
-    out = [{"value": hit["title"], "kind": "title", "id": hit["id"]} for hit in hits]
+    mask, scores = view.evaluate(wq.And(parts))
+    mask &= view.values_mask("status", ("active",))
+    out = []
+    for doc in _top_k(mask, scores, limit):
+        stored = view.searcher.stored_fields(doc)
+        out.append({"value": stored["title"], "kind": "title", "id": stored["id"]})
     keywords = sorted(
         (
             (view.reader.doc_frequency("keywords", term), term)

@@ -27,11 +27,13 @@ from pathlib import Path
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, Index
 
+from search_index import _whoosh_patches
 from search_index.documents import Record, document_for
 from search_index.schema import SCHEMA_VERSION, build_schema
 from search_index.view import IndexView
 
 log = logging.getLogger(__name__)
+_whoosh_patches.apply()
 
 POINTER = "CURRENT"
 RECHECK_SECONDS = 1.0
@@ -204,9 +206,10 @@ class IndexStore:
         if self._view is not None and same_folder and self._view.searcher.up_to_date():
             return
         ix = self._open()
+        previous = self._view
         # Searches hold the view lock, so nobody is using the old searcher now.
         self._close_view()
         if ix is None:
             return
-        self._view = IndexView(ix.searcher())
+        self._view = IndexView(ix.searcher(), previous)
         self._view_key = (pointer["dir"], self._view.searcher.ixreader.generation())
