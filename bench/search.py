@@ -221,7 +221,8 @@ def bench_fts5(records: list[Record], queries: list[SearchParams], path: Path) -
     con.execute("CREATE INDEX ix_facet_value ON facet (facet, value, rowid)")
     con.commit()
     build = time.perf_counter() - t0
-    weights = f"bm25(docs, {FIELD_BOOSTS['title']}, {FIELD_BOOSTS['description']}, {FIELD_BOOSTS['keywords']})"
+    boosts = ", ".join(str(FIELD_BOOSTS[f]) for f in ("title", "description", "keywords"))
+    weights = f"bm25(docs, {boosts})"
 
     timings = []
     for params in queries:
@@ -229,15 +230,16 @@ def bench_fts5(records: list[Record], queries: list[SearchParams], path: Path) -
         filters = ["m.status = 'active'"]
         args: list = []
         for name, values in params.filters.items():
+            marks = ",".join("?" * len(values))
             filters.append(
-                f"docs.rowid IN (SELECT rowid FROM facet WHERE facet = ? AND value IN ({','.join('?' * len(values))}))"
+                f"docs.rowid IN (SELECT rowid FROM facet WHERE facet = ? AND value IN ({marks}))"  # noqa: S608 - placeholders only
             )
             args += [name, *values]
         where = " AND ".join(filters)
         for match in (params.q, " OR ".join(params.q.split())):
             con.execute("DROP TABLE IF EXISTS temp.matched")
             con.execute(
-                f"CREATE TEMP TABLE matched AS SELECT docs.rowid AS rowid, {weights} AS rank "
+                f"CREATE TEMP TABLE matched AS SELECT docs.rowid AS rowid, {weights} AS rank "  # noqa: S608
                 f"FROM docs JOIN meta m ON m.rowid = docs.rowid WHERE docs MATCH ? AND {where}",
                 [match, *args],
             )

@@ -86,7 +86,7 @@ class IndexView:
 
     def facet(self, field: str) -> FacetData:
         if field not in self._facets:
-            values = [v for v in self.reader.field_terms(field)] if self.n else []
+            values = list(self.reader.field_terms(field)) if self.n else []
             docs, ords = [], []
             for i, value in enumerate(values):
                 ids, _tf = term_postings(self.reader, field, value)

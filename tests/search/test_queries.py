@@ -81,13 +81,14 @@ def test_each_facet_count_equals_a_sql_count_of_the_same_filter(client, app, cdc
             ).all()
         )
         scores = s.execute(select(Dataset.conformance_score).where(active)).scalars().all()
-        reviews = dict(
-            s.execute(
-                select(func.coalesce(Dataset.review_status, "none"), func.count())
+        reviews = {
+            (state or "none"): count
+            for state, count in s.execute(
+                select(Dataset.review_status, func.count())
                 .where(active)
-                .group_by(func.coalesce(Dataset.review_status, "none"))
+                .group_by(Dataset.review_status)
             ).all()
-        )
+        }
         themes = Counter(
             t for row in s.scalars(select(Dataset.theme).where(active)) for t in set(row or [])
         )
