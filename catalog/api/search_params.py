@@ -20,8 +20,9 @@ def search_params(page: int, per_page: int) -> SearchParams:
         for name in FACETS
         if request.args.get(name)
     }
-    if "agency" in filters:
-        filters["agency"] = tuple(v.upper() for v in filters["agency"])
+    for name in ("agency", "format"):  # codes and formats are indexed upper-case
+        if name in filters:
+            filters[name] = tuple(v.upper() for v in filters[name])
     return SearchParams(
         q=(request.args.get("q") or "")[:500],
         filters=filters,
