@@ -52,11 +52,14 @@ def visibility_for(viewer: User | None) -> Visibility:
 
 def ensure_index(store: IndexStore, session: Session) -> None:
     """Build the index from the database when it is missing or from an older schema version."""
-    state = store.status()
-    if state == "ok":
+    if store.status() == "ok":
         return
-    log.warning("Search index %s at %s: rebuilding from the database.", state, store.root)
-    rebuild(store, session)
+    with store.exclusive_build():
+        state = store.status()
+        if state == "ok":  # another thread built it meanwhile
+            return
+        log.warning("Search index %s at %s: rebuilding from the database.", state, store.root)
+        rebuild(store, session)
 
 
 def rebuild(store: IndexStore, session: Session, progress=None) -> int:

@@ -46,7 +46,7 @@ class IndexStore:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self._write_lock = threading.RLock()
-        self._build_lock = threading.Lock()
+        self._build_lock = threading.RLock()
         self._view_lock = threading.RLock()
         self._view: IndexView | None = None
         self._view_key: tuple | None = None
@@ -124,6 +124,12 @@ class IndexStore:
                 raise
             self._remove_old_generations(keep=name)
             return count, changed
+
+    @contextmanager
+    def exclusive_build(self) -> Iterator[None]:
+        """Hold while deciding whether to build, so concurrent callers build once."""
+        with self._build_lock:
+            yield
 
     def _swap(self, name: str) -> None:
         tmp = self.root / f"{POINTER}.{uuid.uuid4().hex}.tmp"
