@@ -49,12 +49,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from catalog.api import init_app as init_api
     from catalog.standards import init_app as init_standards
     from catalog.web import init_app as init_web
+    from search_index import init_app as init_search
 
     init_standards(app)
 
     init_web(app)
     init_api(app)
     _register_commands(app)
+    init_search(app)
     app.after_request(_security_headers)
     return app
 

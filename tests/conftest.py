@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, text
 
+import search_index
 from catalog import create_app
 from catalog.db import Base, db
 from catalog.models import Dataset, User
@@ -89,6 +90,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 conn.execute(delete(table))
+    search_index.clear_index(request.getfixturevalue("app"))
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         openapi,
         progress,
         reviews,
+        search,
     )
 
     csrf.exempt(api_v1)  # bearer tokens, not cookies, authorise API writes

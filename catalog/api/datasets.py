@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 
 from catalog.api.auth import api_user, require_token_user
 from catalog.api.blueprint import api_v1
 from catalog.api.params import page_params
+from catalog.api.search_params import search_params
 from catalog.db import db
 from catalog.errors import InvalidInput, ServiceError
 from catalog.schemas.present import present_dataset
 from catalog.schemas.review import sharing_reviews_for
 from catalog.services import datasets as dataset_service
 from catalog.services.conformance import conformance_for
+from search_index import get_store, search_datasets
 
 
 @api_v1.get("/datasets")
@@ -24,7 +26,14 @@ def list_datasets():
       parameters:
         - {in: query, name: q, schema: {type: string}}
         - {in: query, name: agency, schema: {type: string}}
+        - {in: query, name: theme, schema: {type: string}}
         - {in: query, name: access_level, schema: {type: string}}
+        - {in: query, name: format, schema: {type: string}}
+        - in: query
+          name: conformance
+          schema: {type: string, enum: [high, medium, low, unscored]}
+        - {in: query, name: review_status, schema: {type: string}}
+        - {in: query, name: sort, schema: {type: string, enum: [relevance, modified, title, score]}}
         - {in: query, name: include_withdrawn, schema: {type: boolean}}
         - {in: query, name: page, schema: {type: integer, minimum: 1, maximum: 10000}}
         - {in: query, name: per_page, schema: {type: integer, minimum: 1, maximum: 100}}
@@ -40,20 +49,18 @@ def list_datasets():
     """
     page, per_page = page_params()
     viewer = api_user()
-    total, rows = dataset_service.list_datasets(
-        db.session,
-        agency_code=request.args.get("agency") or None,
-        access_level=request.args.get("access_level") or None,
-        include_withdrawn=request.args.get("include_withdrawn") in ("1", "true"),
-        page=page,
-        per_page=per_page,
+    result = search_datasets(
+        get_store(current_app), db.session, search_params(page, per_page), viewer
     )
     return jsonify(
-        total=total,
+        total=result.total,
         page=page,
         per_page=per_page,
-        items=[present_dataset(dataset, viewer) for dataset in rows],
-        facets={},
+        items=[present_dataset(hit.dataset, viewer) for hit in result.hits],
+        facets=result.facets,
+        snippets={hit.dataset.id: str(hit.snippet) for hit in result.hits},
+        suggestion=result.suggestion,
+        relaxed=result.relaxed,
     )
 
 

@@ -30,6 +30,19 @@ class DatasetPageSchema(Schema):
     facets = fields.Dict(
         keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)), required=True
     )
+    snippets = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "highlighted HTML snippet per dataset id"},
+    )
+    suggestion = fields.String(
+        allow_none=True, metadata={"description": "'did you mean' spelling suggestion"}
+    )
+    relaxed = fields.Boolean(
+        metadata={
+            "description": "true when no dataset matched every word and any-word matches are shown"
+        }
+    )
 
 
 class DatasetDetailSchema(DatasetOutputSchema):

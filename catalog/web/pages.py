@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from catalog.api.search_params import search_params
 from catalog.db import db
 from catalog.models import AuditEvent, User
 from catalog.permissions import can_edit_agency, can_see_internal
@@ -14,6 +17,7 @@ from catalog.services import datasets as dataset_service
 from catalog.services.agencies import list_agencies
 from catalog.services.conformance import conformance_for
 from catalog.web.access import access_request
+from search_index import SORTS, conformance_band, get_store, search_datasets
 
 bp = Blueprint("pages", __name__)
 
@@ -26,20 +30,38 @@ def viewer() -> User | None:
 
 @bp.get("/")
 def index():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    agency = request.args.get("agency") or None
-    total, rows = dataset_service.list_datasets(
-        db.session, agency_code=agency, page=page, per_page=PER_PAGE
-    )
+    """The search page: query, facet filters with counts, results with snippets, pagination."""
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    params = search_params(page, PER_PAGE)
+    result = search_datasets(get_store(current_app), db.session, params, viewer())
+    agencies = {a.code: a.name for a in list_agencies(db.session)}
     return render_template(
         "index.html",
-        datasets=rows,
-        total=total,
-        page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
-        agencies=list_agencies(db.session),
-        agency=agency,
+        result=result,
+        params=params,
+        pages=max((result.total + PER_PAGE - 1) // PER_PAGE, 1),
+        agency_names=agencies,
+        sorts=SORTS,
+        facet_labels=FACET_LABELS,
+        result_band=conformance_band,
+        page_url=_page_url,
     )
+
+
+def _page_url(number: int) -> str:
+    args = request.args.copy()
+    args["page"] = str(number)
+    return url_for("pages.index") + "?" + urlencode(list(args.items(multi=True)))
+
+
+FACET_LABELS = {
+    "agency": "Agency",
+    "theme": "Theme",
+    "access_level": "Access level",
+    "format": "Format",
+    "conformance": "Plan conformance",
+    "review_status": "Sharing review",
+}
 
 
 @bp.get("/datasets/<dataset_id>")

@@ -43,7 +43,9 @@ def test_visitor_comments_on_the_plan(page, app, open_window, screenshot):
     expect = pytest.importorskip("playwright.sync_api").expect
     page.goto(f"/feedback?version={open_window}")
     check_page(page)
-    page.get_by_label("Comment", exact=True).fill("Please publish data dictionaries for every DPH dataset.")
+    page.get_by_label("Comment", exact=True).fill(
+        "Please publish data dictionaries for every DPH dataset."
+    )
     page.get_by_label("Your name (optional)").fill("A. Resident")
     screenshot(page, "20-feedback-form")
     page.get_by_role("button", name="Send comment").click()
