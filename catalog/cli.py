@@ -58,12 +58,19 @@ def run_init() -> dict:
 @click.option("--port", default=5000, show_default=True, help="Port to serve on (127.0.0.1).")
 @fail_on_service_errors
 def demo_command(no_serve: bool, port: int) -> None:
-    """Init, harvest the sample sources shipped in samples/, then serve on 127.0.0.1."""
+    """Init, harvest the samples shipped in samples/, snapshot conformance, index, then serve."""
+    from catalog.services.conformance import take_snapshot
     from harvesters.demo import harvest_demo_sources
+    from search_index import get_store
+    from search_index.service import rebuild
 
     run_init()
     for line in harvest_demo_sources(db.session, current_app.config, SAMPLES_DIR):
         click.echo(line)
+    # Harvests evaluate what they change; the snapshot and index cover everything.
+    take_snapshot(db.session)
+    db.session.commit()
+    click.echo(f"Search index: {rebuild(get_store(current_app), db.session)} datasets indexed.")
     if not no_serve:
         _serve("127.0.0.1", port)
 

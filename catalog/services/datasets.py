@@ -7,7 +7,7 @@ from typing import Any
 
 import isodate
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -140,32 +140,6 @@ def get_dataset(session: Session, dataset_id: str) -> Dataset:
     if dataset is None:
         raise NotFound(f"No dataset with id {dataset_id!r}.")
     return dataset
-
-
-def list_datasets(
-    session: Session,
-    *,
-    agency_code: str | None = None,
-    access_level: str | None = None,
-    include_withdrawn: bool = False,
-    page: int = 1,
-    per_page: int = 20,
-) -> tuple[int, list[Dataset]]:
-    """A page of datasets from the database, newest change first, and the total."""
-    query = select(Dataset)
-    if not include_withdrawn:
-        query = query.where(Dataset.status == STATUS_ACTIVE)
-    if agency_code:
-        query = query.join(Dataset.agency).where(Agency.code == agency_code.upper())
-    if access_level:
-        query = query.where(Dataset.access_level == access_level)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Dataset.updated_at.desc(), Dataset.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return total, list(rows)
 
 
 def snapshot(dataset: Dataset) -> dict[str, Any]:
