@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -110,6 +111,11 @@ class DatasetForm(FlaskForm):
             else:
                 field.errors = list(field.errors) + [str(m) for m in messages]
         return unplaced
+
+
+def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _blank_for_none(value: Any) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -13,15 +11,10 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from catalog.models.review import OBSTACLE_KINDS
-
-
-def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
-    """(value, label) pairs as wtforms choices."""
-    return [SelectChoice(value, label) for value, label in pairs]
+from catalog.web.forms import choices
 
 
 class CheckboxesField(SelectMultipleField):

@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -16,11 +15,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from catalog.models.plan import FEEDBACK_STATUSES, REPORT_STATUSES
-
-
-def as_choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms choices (tuples are deprecated in WTForms 3.3)."""
-    return [SelectChoice(value, label) for value, label in pairs]
+from catalog.web.forms import choices as as_choices
 
 
 class FeedbackForm(FlaskForm):
