@@ -42,6 +42,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    try:
+        _init_extensions_and_areas(app)
+    except BaseException:
+        app.extensions["catalog_db"].dispose()  # no connection left open by a failed start
+        raise
+    return app
+
+
+def _init_extensions_and_areas(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)  # before CSRF, so refused requests still count against the limit
     csrf.init_app(app)
@@ -58,14 +67,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_commands(app)
     init_search(app)
     app.after_request(_security_headers)
-    return app
 
 
 class DatabaseInt(IntegerConverter):
-    """``<int:...>`` limited to what a database integer key can hold: larger ids are a 404."""
+    """``<int:...>`` limited to what an integer key column holds: larger ids are a 404."""
 
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)  # integer primary keys are 32-bit on PostgreSQL
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -6,6 +6,7 @@ session without a request, and models stay free of Flask.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlalchemy import JSON, MetaData, create_engine, event
@@ -57,6 +58,8 @@ class Database:
 
     def __init__(self) -> None:
         self._engine: Engine | None = None
+        # Every app's engine, so a process that builds several apps (tests) can close them all.
+        self.app_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
         database = self
 
         class _Session(Session):
@@ -82,7 +85,9 @@ class Database:
         return self._engine
 
     def init_app(self, app: Any) -> None:
-        app.extensions["catalog_db"] = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(app.config["DATABASE_URL"])
+        self.app_engines.add(engine)
+        app.extensions["catalog_db"] = engine
         app.teardown_appcontext(lambda _exc: self.session.remove())
 
 

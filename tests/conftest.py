@@ -81,6 +81,20 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture(autouse=True)
+def _close_other_apps_engines(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Apps a test builds for itself get their connections closed when it ends."""
+    yield
+    keep = (
+        request.getfixturevalue("app").extensions["catalog_db"]
+        if "app" in request.fixturenames
+        else None
+    )
+    for engine in list(db.app_engines):
+        if engine is not keep:
+            engine.dispose()
+
+
+@pytest.fixture(autouse=True)
 def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:

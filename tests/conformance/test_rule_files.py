@@ -125,7 +125,7 @@ def test_changing_a_rule_file_changes_results_after_evaluate(
     target = rules / "metadata.toml"
     target.write_text(target.read_text().replace("min_length = 50", "min_length = 1000"))
     strict = _app_with(rules, app)
-    if True:
+    try:
         import manage
 
         result = strict.test_cli_runner().invoke(manage.build_cli(), ["conformance", "evaluate"])
@@ -141,3 +141,6 @@ def test_changing_a_rule_file_changes_results_after_evaluate(
             "fail",
             "Description is 539 characters long; at least 1000 expected.",
         )
+
+    finally:
+        strict.extensions["catalog_db"].dispose()

@@ -254,6 +254,7 @@ def limited_client(app, tmp_path):
     yield limited.test_client()
     limiter.enabled = False
     limiter.reset()
+    limited.extensions["catalog_db"].dispose()
 
 
 def test_feedback_posts_are_rate_limited(limited_client, app, freeze_today):
