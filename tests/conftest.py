@@ -21,6 +21,7 @@ from catalog.services import users as users_service
 from catalog.services.bootstrap import init_catalog
 from catalog.services.datasets import create_dataset
 from catalog.services.users import create_user, issue_token
+from tests.live_server import serve
 
 # The real payloads in shared/, which sits beside the clone (override with CATALOG_SHARED_DIR).
 SHARED = Path(os.environ.get("CATALOG_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
@@ -203,3 +204,10 @@ def browser() -> Iterator[object]:
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The test app served over real HTTP on 127.0.0.1 (for Chromium and ckanapi)."""
+    with serve(app) as url:
+        yield url

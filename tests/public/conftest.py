@@ -1,18 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from flask import Flask
 
 from tests.conftest import dataset_payload
-from tests.live_server import serve
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    with serve(app) as url:
-        yield url
 
 
 def auth(token: str) -> dict[str, str]:

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-import threading
 from datetime import date
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.reviews.conftest import login
 
 USER_AGENT = "catalog-browser-test"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed"),
-]
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+pytestmark = pytest.mark.browser  # the shared `browser` fixture skips without Chromium
 
 
 def test_cdo_timeline_charts_draw_without_csp_violations(
