@@ -114,6 +114,12 @@ def main() -> None:
     with app.app_context():
         init_catalog(db.session, Path(app.config["CONFIG_DIR"]))
         db.session.commit()
+        # A catalog in service has a search index: start from an empty one, so each batch is
+        # indexed as it is saved (a missing index would be skipped and built by the first search).
+        from search_index import get_store
+        from search_index.service import rebuild
+
+        rebuild(get_store(app), db.session)
         source = add_source(db.session, f"bench-{os.getpid()}", "dcat-us", str(data_json), "bench")
         db.session.commit()
         for label in ("first harvest", "unchanged re-harvest"):
@@ -126,6 +132,11 @@ def main() -> None:
             )
             if job.status != "succeeded":
                 print(job.error)
+                sys.exit(1)
+            with get_store(app).view() as view:
+                indexed = view.searcher.doc_count() if view is not None else 0
+            if indexed != args.n:
+                print(f"the search index holds {indexed} datasets, not {args.n}")
                 sys.exit(1)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -62,7 +62,10 @@ class BaseConfig:
             HARVEST_TIMEOUT_SECONDS=_env_int("HARVEST_TIMEOUT_SECONDS", 30),
             HARVEST_MAX_RESPONSE_BYTES=_env_int("HARVEST_MAX_RESPONSE_BYTES", 512 * 1024 * 1024),
             HARVEST_RETRIES=_env_int("HARVEST_RETRIES", 3),
+            # Validation processes beside the harvest process (0: validate in it).
             HARVEST_WORKERS=_env_int("HARVEST_WORKERS", 1),
+            # Harvest batches after the first are indexed by a second process (0: inline).
+            INDEX_IN_BACKGROUND=_env("INDEX_IN_BACKGROUND", "1") == "1",
             # A running job silent for this long is taken as killed or stuck and marked failed.
             HARVEST_JOB_TIMEOUT_SECONDS=_env_int("HARVEST_JOB_TIMEOUT_SECONDS", 6 * 3600),
             RATELIMIT_STORAGE_URI=_env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from catalog import events
 from catalog.errors import InvalidInput
 from catalog.models import HarvestJob, HarvestSource
 from catalog.models._common import utcnow
@@ -153,61 +154,63 @@ class Harvester:
 
         def dispatch(batch: list[Candidate]) -> None:
             nonlocal inflight
-            complete()
             pending = None
             if pool is not None and len(batch) >= POOL_MIN_BATCH:
                 payloads = [c.payload for c in batch]
                 pending = pool.map_async(validate_record, payloads, chunksize=64)
+            complete()  # the previous batch is written while this one is validated
             inflight = (batch, pending)
 
-        try:
+        # Index writes of later batches run in a second process while this one saves.
+        with events.bulk_writes("harvest", session):
             try:
-                for record in self.gather():
-                    gathered += 1
-                    candidate = self._process(record, writer, seen, failures)
-                    if candidate is not None:
-                        candidates.append(candidate)
-                    if writer.size + len(candidates) >= batch_size:
-                        dispatch(candidates)
-                        candidates = []
-                        if inflight is not None and inflight[1] is None:
-                            complete()  # validated in-process: write it now
-                if self.expected_total is not None and gathered < self.expected_total:
-                    raise HarvestFailed(
-                        f"Partial gather: the source reported {self.expected_total} records, "
-                        f"{gathered} were read."
+                try:
+                    for record in self.gather():
+                        gathered += 1
+                        candidate = self._process(record, writer, seen, failures)
+                        if candidate is not None:
+                            candidates.append(candidate)
+                        if writer.size + len(candidates) >= batch_size:
+                            dispatch(candidates)
+                            candidates = []
+                            if inflight is not None and inflight[1] is None:
+                                complete()  # validated in-process: write it now
+                    if self.expected_total is not None and gathered < self.expected_total:
+                        raise HarvestFailed(
+                            f"Partial gather: the source reported {self.expected_total} records, "
+                            f"{gathered} were read."
+                        )
+                except (FetchError, HarvestFailed) as exc:
+                    error = str(exc)
+                except Exception as exc:
+                    if not _is_parse_error(exc):
+                        raise
+                    error = f"Invalid or truncated source: {type(exc).__name__}: {exc}"
+                dispatch(candidates)
+                complete()
+                if error is None and gathered == 0 and writer.active_owned > 0:
+                    error = (
+                        f"The source listed no records where there were {writer.active_owned}; "
+                        "treated as a failed gather, nothing withdrawn."
                     )
-            except (FetchError, HarvestFailed) as exc:
-                error = str(exc)
-            except Exception as exc:
-                if not _is_parse_error(exc):
-                    raise
-                error = f"Invalid or truncated source: {type(exc).__name__}: {exc}"
-            dispatch(candidates)
-            complete()
-            if error is None and gathered == 0 and writer.active_owned > 0:
-                error = (
-                    f"The source listed no records where there were {writer.active_owned}; "
-                    "treated as a failed gather, nothing withdrawn."
-                )
-            if error is None:
-                writer.withdraw_missing(seen)
-            self.finish(job, failures)
-            job.status = JOB_FAILED if error else JOB_SUCCEEDED
-            job.error = error
-            job.finished_at = job.heartbeat_at = utcnow()
-            session.commit()
-        except BaseException as exc:
-            session.rollback()
-            job = session.get(HarvestJob, job.id)
-            job.status = JOB_FAILED
-            job.error = f"{type(exc).__name__}: {exc}"[:4000]
-            job.finished_at = utcnow()
-            session.commit()
-            raise
-        finally:
-            if pool is not None:
-                pool.terminate()
+                if error is None:
+                    writer.withdraw_missing(seen)
+                self.finish(job, failures)
+                job.status = JOB_FAILED if error else JOB_SUCCEEDED
+                job.error = error
+                job.finished_at = job.heartbeat_at = utcnow()
+                session.commit()
+            except BaseException as exc:
+                session.rollback()
+                job = session.get(HarvestJob, job.id)
+                job.status = JOB_FAILED
+                job.error = f"{type(exc).__name__}: {exc}"[:4000]
+                job.finished_at = utcnow()
+                session.commit()
+                raise
+            finally:
+                if pool is not None:
+                    pool.terminate()
         if progress:
             progress(gathered, gathered)
         log.info("harvest %s job %s: %s %s", self.source.name, job.id, job.status, job.counts)
@@ -322,7 +325,7 @@ class Candidate:
 
 def _validation_pool(workers: int) -> Any:
     """Worker processes for validation on multi-core machines (fork only; None otherwise)."""
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     return multiprocessing.get_context("fork").Pool(workers)
 

@@ -1,0 +1,86 @@
+"""A harvest of several batches indexes them in a second process; everything it saved is
+searchable when the job returns, also when that process fails."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+import search_index.lifecycle
+from catalog.db import db
+from catalog.models import Dataset
+from search_index import get_store, rebuild
+from search_index.background import BackgroundIndexer
+from tests.conftest import FIXTURES
+from tests.harvesters.test_lifecycle import _run_with_batch
+
+CDC = FIXTURES / "socrata" / "data-json" / "data.cdc.gov_data.json_subset.json"
+
+
+@pytest.fixture
+def started(monkeypatch) -> list[BackgroundIndexer]:
+    """The background indexers that started a worker process."""
+    starts: list[BackgroundIndexer] = []
+    real_start = BackgroundIndexer._start
+
+    def spy(self: BackgroundIndexer) -> bool:
+        starts.append(self)
+        return real_start(self)
+
+    monkeypatch.setattr(BackgroundIndexer, "_start", spy)
+    return starts
+
+
+def indexed_ids(app) -> set[str]:
+    store = get_store(app)
+    store.invalidate()
+    with store.view() as view:
+        return {fields["id"] for fields in view.searcher.all_stored_fields()}
+
+
+def dataset_ids() -> set[str]:
+    return set(db.session.scalars(select(Dataset.id)))
+
+
+def test_every_batch_is_searchable_when_the_harvest_returns(
+    app_ctx, client, make_source, started
+) -> None:
+    rebuild(get_store(app_ctx), db.session)  # a catalog in service has an index
+    job = _run_with_batch(make_source(url=str(CDC)), batch_size=10)
+
+    assert job.status == "succeeded"
+    assert len(started) == 1, "six batches: the later ones go to one worker process"
+    assert db.session.scalar(select(func.count(Dataset.id))) == 60
+    assert indexed_ids(app_ctx) == dataset_ids()
+    found = client.get("/api/v1/datasets", query_string={"q": "tobacco", "per_page": 100}).json
+    assert found["total"] > 0
+    assert all("tobacco" in (i["title"] + i["description"]).lower() for i in found["items"])
+
+
+def test_a_failed_worker_is_made_good_inline(app_ctx, make_source, started, monkeypatch, caplog):
+    rebuild(get_store(app_ctx), db.session)
+    # The worker cannot open this database, so it dies on its first batch.
+    monkeypatch.setattr(
+        search_index.lifecycle, "database_url_for", lambda _bind: "sqlite:////nonexistent/x.db"
+    )
+    with caplog.at_level(logging.ERROR, logger="search_index.background"):
+        job = _run_with_batch(make_source(url=str(CDC)), batch_size=10)
+
+    assert job.status == "succeeded"
+    assert len(started) == 1
+    assert "indexing its batches inline" in caplog.text
+    assert indexed_ids(app_ctx) == dataset_ids()
+    assert len(dataset_ids()) == 60
+
+
+def test_no_worker_without_an_index_or_for_a_single_batch(app_ctx, make_source, started) -> None:
+    # No index yet: nothing to keep in step (the first search builds it).
+    _run_with_batch(make_source("first", url=str(CDC)), batch_size=10)
+    assert started == []
+    # One batch: indexed inline, no process started.
+    rebuild(get_store(app_ctx), db.session)
+    _run_with_batch(make_source("second", url=str(CDC)), batch_size=1000)
+    assert started == []
+    assert indexed_ids(app_ctx) == dataset_ids()
