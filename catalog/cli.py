@@ -151,11 +151,12 @@ def backup_command(out: Path) -> None:
 @with_appcontext
 @fail_on_service_errors
 def restore_command(backup_file: Path) -> None:
-    """Load a backup into an empty database, then rebuild what derives from it."""
+    """Load a backup into an empty database (then rebuild the search index from it)."""
     from catalog.services.backup import restore_database
 
     counts = restore_database(db.engine, backup_file)
     click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+    click.echo("The search index is derived: rebuild it with `python manage.py index rebuild`.")
 
 
 def all_commands() -> list[click.Command]:

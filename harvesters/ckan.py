@@ -45,6 +45,9 @@ class CkanHarvester(Harvester):
             if isinstance(result.get("count"), int):
                 self.expected_total = result["count"]
             for package in packages:
+                if not isinstance(package, dict):
+                    yield SourceRecord(None, {"value": package})  # a record error, not a crash
+                    continue
                 record = {k: v for k, v in package.items() if k not in VOLATILE_KEYS}
                 record["resources"] = [
                     {k: v for k, v in r.items() if k not in ("tracking_summary", "archiver", "qa")}

@@ -12,6 +12,7 @@ import ijson
 
 from catalog.schemas.dataset import DatasetInputSchema, DistributionInputSchema
 from harvesters.base import Harvester, SourceRecord
+from harvesters.http import looks_like_markup, not_json
 
 # Keys the input schema accepts (governance keys and the catalog's own keys left out).
 DATASET_KEYS = {
@@ -68,6 +69,9 @@ def stream_entries(reader: Any) -> Iterator[dict[str, Any]]:
         head += chunk
         if head.strip():
             break
+    if looks_like_markup(head):
+        location = getattr(reader, "url", None) or getattr(reader, "name", "data.json")
+        raise not_json(str(location), getattr(reader, "content_type", None))
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     prefix = "item" if stripped.startswith(b"[") else "dataset.item"
     yield from ijson.items(PrefixedReader(head, reader), prefix, use_float=True)

@@ -96,6 +96,8 @@ class HttpClient:
             body = self._read_limited(response)
         finally:
             response.close()
+        if looks_like_markup(body):
+            raise not_json(url, response.headers.get("Content-Type"))
         try:
             return json.loads(body)
         except ValueError as exc:
@@ -186,6 +188,8 @@ class LimitedReader:
         self.response = response
         self.max_bytes = max_bytes
         self.size = 0
+        self.url = response.url
+        self.content_type = response.headers.get("Content-Type")
         self._chunks = response.iter_content(CHUNK)
 
     def read(self, n: int = -1) -> bytes:
@@ -204,6 +208,20 @@ class LimitedReader:
 
     def close(self) -> None:
         self.response.close()
+
+
+def looks_like_markup(head: bytes) -> bool:
+    """True when a body that should be JSON starts like an HTML or XML page."""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def not_json(url: str, content_type: str | None) -> FetchError:
+    """The error for an HTML or XML page where JSON was expected (a portal's error page)."""
+    return FetchError(
+        f"{url}: invalid JSON: the server sent an HTML or XML page "
+        f"(Content-Type: {content_type or 'none'}) where JSON was expected, "
+        "perhaps an error or maintenance page"
+    )
 
 
 def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:

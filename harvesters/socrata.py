@@ -54,30 +54,33 @@ class SocrataHarvester(Harvester):
                 self.expected_total = page["resultSetSize"]
             results = page["results"]
             for result in results:
+                if not isinstance(result, dict):
+                    yield SourceRecord(None, {"value": result})  # a record error, not a crash
+                    continue
                 record = self._normalise(result)
                 yield SourceRecord(self.identifier_for(record), record)
             if len(results) < PAGE_SIZE:
                 return
-            scroll_id = (results[-1].get("resource") or {}).get("id")
+            scroll_id = _mapping(_mapping(results[-1]).get("resource")).get("id")
             if not scroll_id:
                 return
 
     def identifier_for(self, record: dict[str, Any]) -> str | None:
-        resource = record.get("resource") or {}
-        domain = (record.get("metadata") or {}).get("domain") or self.domain
+        resource = _mapping(record.get("resource"))
+        domain = _mapping(record.get("metadata")).get("domain") or self.domain
         return f"https://{domain}/api/views/{resource['id']}" if resource.get("id") else None
 
     def _normalise(self, result: dict[str, Any]) -> dict[str, Any]:
         record = dict(result)
         resource = {
             k: v
-            for k, v in (record.get("resource") or {}).items()
+            for k, v in _mapping(record.get("resource")).items()
             if k not in VOLATILE_RESOURCE_KEYS
         }
         record["resource"] = resource
-        classification = record.get("classification") or {}
+        classification = _mapping(record.get("classification"))
         if not classification.get("domain_metadata") and resource.get("id"):
-            domain = (record.get("metadata") or {}).get("domain") or self.domain
+            domain = _mapping(record.get("metadata")).get("domain") or self.domain
             record["view"] = self._view(domain, resource["id"])
         return record
 
@@ -180,6 +183,11 @@ def transform_socrata(raw: dict[str, Any], default_domain: str) -> dict[str, Any
             },
         ]
     return {key: value for key, value in payload.items() if value not in (None, "", [])}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is an object, else an empty one (a malformed result fails on its own)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _custom_fields(classification: dict[str, Any], view: dict[str, Any]) -> dict[str, str]:

@@ -31,8 +31,11 @@ def term_postings(reader: IndexReader, field: str, text: str) -> tuple[np.ndarra
     for sub, offset in leaves(reader):
         fieldobj = sub.schema[field]
         btext = fieldobj.to_bytes(text)
+        terms = getattr(sub, "_terms", None)
+        if terms is None:  # an index with no segments yet (EmptyReader) has no postings
+            continue
         try:
-            matcher = sub._terms.matcher(field, btext, fieldobj.format, scorer=None)
+            matcher = terms.matcher(field, btext, fieldobj.format, scorer=None)
         except (KeyError, TermNotFound):
             continue
         if isinstance(matcher, whoosh3.W3LeafMatcher):
