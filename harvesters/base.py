@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalog import events
 from catalog.errors import InvalidInput
-from catalog.models import HarvestJob, HarvestSource
+from catalog.models import HarvestJob, HarvestRecord, HarvestSource
 from catalog.models._common import utcnow
 from catalog.models.harvest import JOB_FAILED, JOB_RUNNING, JOB_SUCCEEDED
 from catalog.services.datasets import validate_dataset
@@ -378,19 +378,49 @@ def _drop(payload: dict[str, Any], errors: dict[str, list]) -> None:
 
 
 def fail_stale_jobs(session: Session, timeout_seconds: int) -> int:
-    """Mark running jobs silent for longer than the timeout as failed. Returns how many."""
+    """Mark running jobs silent for longer than the timeout as failed. Returns how many.
+
+    A killed job's committed batches may not have reached the search index (that happens after
+    each commit, or in a background process that died with it): they are announced as changed
+    again, so listeners catch up now.
+    """
     cutoff = utcnow() - timedelta(seconds=timeout_seconds)
-    result = session.execute(
+    stale = list(
+        session.scalars(
+            select(HarvestJob.id).where(
+                HarvestJob.status == JOB_RUNNING, HarvestJob.heartbeat_at < cutoff
+            )
+        )
+    )
+    if not stale:
+        return 0
+    session.execute(
         update(HarvestJob)
-        .where(HarvestJob.status == JOB_RUNNING, HarvestJob.heartbeat_at < cutoff)
+        .where(HarvestJob.id.in_(stale), HarvestJob.status == JOB_RUNNING)
         .values(
             status=JOB_FAILED,
             finished_at=utcnow(),
             error=f"Stopped: no progress for {timeout_seconds}s (killed or stuck).",
         )
     )
+    touched = list(
+        session.scalars(
+            select(HarvestRecord.dataset_id)
+            .where(
+                HarvestRecord.job_id.in_(stale),
+                HarvestRecord.dataset_id.is_not(None),
+                HarvestRecord.outcome.in_((Outcome.ADDED, Outcome.UPDATED, Outcome.WITHDRAWN)),
+            )
+            .distinct()
+        )
+    )
+    for start in range(0, len(touched), BATCH_SIZE):
+        events.datasets_changed.send(
+            "harvest", ids=touched[start : start + BATCH_SIZE], session=session
+        )
+        session.commit()
     session.commit()
-    return result.rowcount or 0
+    return len(stale)
 
 
 def _title(raw: dict[str, Any]) -> str | None:

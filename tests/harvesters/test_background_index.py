@@ -4,6 +4,7 @@ searchable when the job returns, also when that process fails."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -83,4 +84,30 @@ def test_no_worker_without_an_index_or_for_a_single_batch(app_ctx, make_source, 
     rebuild(get_store(app_ctx), db.session)
     _run_with_batch(make_source("second", url=str(CDC)), batch_size=1000)
     assert started == []
+    assert indexed_ids(app_ctx) == dataset_ids()
+
+
+def test_a_killed_jobs_saved_batches_become_searchable_on_the_next_run(
+    app_ctx, make_source, harvest, monkeypatch
+) -> None:
+    """A process killed after committing batches but before indexing them leaves its job
+    'running'; the next run, finding it stale, indexes what it saved."""
+    rebuild(get_store(app_ctx), db.session)
+    app_ctx.config["INDEX_IN_BACKGROUND"] = False
+    lost: list[set[str]] = []
+    monkeypatch.setattr(
+        search_index.lifecycle, "_reindex_inline", lambda *args: lost.append(args[2])
+    )
+    source = make_source(url=str(CDC))
+    killed = _run_with_batch(source, batch_size=10)
+    killed.status, killed.heartbeat_at = "running", killed.started_at - timedelta(hours=7)
+    db.session.commit()
+    assert sum(len(ids) for ids in lost) == 60
+    assert indexed_ids(app_ctx) == set()
+    monkeypatch.undo()  # the index listener works again
+    app_ctx.config["INDEX_IN_BACKGROUND"] = True
+
+    job = harvest(source)
+
+    assert (job.status, job.unchanged) == ("succeeded", 60)
     assert indexed_ids(app_ctx) == dataset_ids()

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from search_index import IndexStore
+
 PROJECT = Path(__file__).resolve().parents[2]
 RECORDS = 6000
 
@@ -44,6 +46,7 @@ def test_sigkill_halfway_then_rerun_finishes_the_work(tmp_path):
     data_json = tmp_path / "data.json"
     _generator()(data_json, RECORDS)
     assert _manage(["init"], env).returncode == 0
+    assert _manage(["index", "rebuild"], env).returncode == 0  # a catalog in service has one
     added = _manage(["sources", "add", "big", "--kind", "dcat-us", "--url", str(data_json),
                      "--agency", "DPH"], env)  # fmt: skip
     assert added.returncode == 0, added.stderr
@@ -83,3 +86,8 @@ def test_sigkill_halfway_then_rerun_finishes_the_work(tmp_path):
     assert scalar(last.format("added")) == RECORDS - saved
     assert scalar(last.format("unchanged")) == saved
     database.dispose()
+    # Every dataset, those the killed run saved included, is in the search index.
+    store = IndexStore(tmp_path / "index")
+    with store.view() as view:
+        assert view.searcher.doc_count() == RECORDS
+    store.close()
