@@ -17,6 +17,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -80,6 +81,54 @@ def generate(path: Path, n: int) -> None:
         out.write("]}\n")
 
 
+class TreeMemory:
+    """Samples the memory of this process and all its children (validation and index workers)
+    together, every 0.2 s, from /proc; ``peak_mb`` is the largest sum seen. Proportional set size,
+    so pages a forked worker shares with its parent count once."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            total = sum(_pss_kb(pid) for pid in _tree(os.getpid()))
+            self.peak_mb = max(self.peak_mb, total / 1024)
+            if self._stop.wait(0.2):
+                return
+
+
+def _tree(pid: int) -> list[int]:
+    pids = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children = (task / "children").read_text().split()
+            for child in children:
+                pids += _tree(int(child))
+    except OSError:
+        pass
+    return pids
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="records to generate (default 5000)")
@@ -124,7 +173,8 @@ def main() -> None:
         db.session.commit()
         for label in ("first harvest", "unchanged re-harvest"):
             t0 = time.perf_counter()
-            job = run_harvest(db.session, source, app.config)
+            with TreeMemory() as memory:
+                job = run_harvest(db.session, source, app.config)
             elapsed = time.perf_counter() - t0
             print(
                 f"{label}: {job.status} {job.counts} in {elapsed:.1f}s = "
@@ -138,11 +188,12 @@ def main() -> None:
             if indexed != args.n:
                 print(f"the search index holds {indexed} datasets, not {args.n}")
                 sys.exit(1)
+            print(f"  peak memory, harvest and workers together: {memory.peak_mb:,.0f} MB")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
-        f"peak memory (max RSS of the process): {peak_mb:,.0f} MB; "
-        f"largest validation worker: {workers_mb:,.0f} MB"
+        f"peak memory (max RSS) of the process: {peak_mb:,.0f} MB; "
+        f"of its largest worker (validation or index): {workers_mb:,.0f} MB"
     )
     print(f"database: {app.config['DATABASE_URL']}")
     if not args.keep:
