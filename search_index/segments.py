@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,10 @@ from whoosh.index import Index
 from whoosh.writing import SegmentWriter
 
 from search_index.buffer import BLOCK, FieldPostings, Sorted, analyse
-from search_index.schema import TEXT_FIELDS
+from search_index.schema import FACETS, TEXT_FIELDS
+from search_index.sidecar import SidecarWriter
+
+SIDECAR_FIELDS = (*TEXT_FIELDS, *FACETS.values(), "status")
 
 CACHE_LIMIT = 50_000
 
@@ -55,7 +59,10 @@ class SegmentBuilder:
         self._item_cache: dict[tuple[str, Any], tuple[list[int], int]] = {}
         self._column_cache: dict[tuple[str, Any], Any] = {}
         # Called with (field, term bytes, doc numbers, weights) as each term is written.
-        self.on_term: Callable[[str, bytes, np.ndarray, np.ndarray], None] | None = None
+        self.sidecar = SidecarWriter(SIDECAR_FIELDS)
+        self.on_term: Callable[[str, bytes, np.ndarray, np.ndarray], None] | None = (
+            self.sidecar.on_term
+        )
 
     def delete_by_term(self, fieldname: str, text: str) -> None:
         self.writer.delete_by_term(fieldname, text)
@@ -173,9 +180,10 @@ class SegmentBuilder:
             new_id = None
             if w._added:
                 w.perdocwriter.close()
-                if not (w.pool.current or w.pool.runs):
+                fast = not (w.pool.current or w.pool.runs)
+                if fast:
                     self._write_blocks()
-                else:  # merged segments' postings (sorted by Whoosh) plus ours
+                else:  # merged segments' postings (sorted by Whoosh) plus ours; no sidecar
                     pdr = w.per_document_reader()
                     merged = heapq.merge(self._tuples(), w.pool.iter_postings())
                     w.fieldwriter.add_postings(self.schema, pdr, merged)
@@ -183,6 +191,10 @@ class SegmentBuilder:
                 w._close_segment()
                 w._assemble_segment()
                 segment = w.get_segment()
+                folder = getattr(w.storage, "folder", None)
+                if fast and folder is not None:
+                    lengths = {n: np.frombuffer(a, np.uint32) for n, a in self._lengths.items()}
+                    self.sidecar.write(Path(folder), segment.segment_id(), lengths)
                 segments.append(segment)
                 new_id = segment.segment_id()
             else:

@@ -220,5 +220,5 @@ class IndexStore:
         self._close_view()
         if ix is None:
             return
-        self._view = IndexView(ix.searcher(), previous)
+        self._view = IndexView(ix.searcher(), previous, folder=self.root / pointer["dir"])
         self._view_key = (pointer["dir"], self._view.searcher.ixreader.generation())
