@@ -26,9 +26,28 @@ def leaves(reader: IndexReader) -> list[tuple[IndexReader, int]]:
     return list(reader.leaf_readers())
 
 
+def segment_of(sub: IndexReader):
+    """The segment behind a leaf reader (None for an empty index's reader)."""
+    try:
+        return sub.segment()
+    except NotImplementedError:
+        return None
+
+
 def segment_id(sub: IndexReader) -> str | None:
-    segment = sub.segment() if hasattr(sub, "segment") else None
+    segment = segment_of(sub)
     return segment.segment_id() if segment is not None else None
+
+
+def live_mask(reader: IndexReader, n: int) -> np.ndarray:
+    """True for every document not deleted, from each segment's deletion set."""
+    live = np.ones(n, dtype=bool)
+    for sub, offset in leaves(reader):
+        segment = segment_of(sub)
+        deleted = segment.deleted_docs() if segment is not None else ()
+        if deleted:
+            live[np.fromiter(deleted, dtype=np.int64) + offset] = False
+    return live
 
 
 def term_postings(

@@ -20,7 +20,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_index.postings import field_lengths, leaves, segment_id, term_postings
+from search_index.postings import field_lengths, leaves, live_mask, segment_id, term_postings
 from search_index.sidecar import Sidecar
 from search_index.spelling import SpellIndex
 
@@ -75,17 +75,14 @@ class IndexView:
         self._spelling: SpellIndex | None = old if old is not None and old.fresh else None
         self.reader = searcher.reader()
         self.n = self.reader.doc_count_all()
-        live = np.zeros(self.n, dtype=bool)
-        if self.n:
-            live[np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)] = True
-        self.live = live
+        self.live = live_mask(self.reader, self.n)
         ids = [segment_id(sub) for sub, _offset in leaves(self.reader)]
         self.sidecars = {i: Sidecar.open(folder, i) for i in ids if i is not None}
         self._facets: dict[str, FacetData] = {}
         self._terms: LRU = LRU(TERM_CACHE_SIZE)
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
         self._sort_keys: dict[str, np.ndarray] = {}
-        self._ids: list[str] | None = None
+        self._ids: Any = None  # the id column reader
         self.results: LRU = LRU(RESULT_CACHE_SIZE)
 
     # -- facets and filters --------------------------------------------------------------------
@@ -221,10 +218,13 @@ class IndexView:
             self._sort_keys[field] = key
         return self._sort_keys[field]
 
-    def ids(self) -> list[str]:
+    def ids_of(self, docs: list[int]) -> list[str]:
+        """Dataset ids of these documents (a page): read one by one, not the whole column."""
+        if not docs:
+            return []
         if self._ids is None:
-            self._ids = list(self.reader.column_reader("id")) if self.n else []
-        return self._ids
+            self._ids = self.reader.column_reader("id")
+        return [self._ids[d] for d in docs]
 
 
 def _text(text: str | bytes) -> str:
