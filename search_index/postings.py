@@ -15,6 +15,8 @@ from whoosh.codec import whoosh3
 from whoosh.reading import IndexReader, TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from search_index.sidecar import Sidecar
+
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
@@ -24,11 +26,44 @@ def leaves(reader: IndexReader) -> list[tuple[IndexReader, int]]:
     return list(reader.leaf_readers())
 
 
-def term_postings(reader: IndexReader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+def segment_of(sub: IndexReader):
+    """The segment behind a leaf reader (None for an empty index's reader)."""
+    try:
+        return sub.segment()
+    except NotImplementedError:
+        return None
+
+
+def segment_id(sub: IndexReader) -> str | None:
+    segment = segment_of(sub)
+    return segment.segment_id() if segment is not None else None
+
+
+def live_mask(reader: IndexReader, n: int) -> np.ndarray:
+    """True for every document not deleted, from each segment's deletion set."""
+    live = np.ones(n, dtype=bool)
+    for sub, offset in leaves(reader):
+        segment = segment_of(sub)
+        deleted = segment.deleted_docs() if segment is not None else ()
+        if deleted:
+            live[np.fromiter(deleted, dtype=np.int64) + offset] = False
+    return live
+
+
+def term_postings(
+    reader: IndexReader, field: str, text: str, sidecars: dict[str, Sidecar | None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers, term frequencies) of one term across all segments, deleted ones
-    included (callers mask with the live documents)."""
+    included (callers mask with the live documents). A segment's sidecar, when it lists the
+    term, answers instead of the posting blocks."""
     ids, weights = [], []
     for sub, offset in leaves(reader):
+        sidecar = (sidecars or {}).get(segment_id(sub))
+        found = sidecar.postings(field, text) if sidecar is not None else None
+        if found is not None:
+            ids.append(found[0].astype(np.int64) + offset)
+            weights.append(np.asarray(found[1], dtype=np.float32))
+            continue
         fieldobj = sub.schema[field]
         btext = fieldobj.to_bytes(text)
         terms = getattr(sub, "_terms", None)
@@ -62,10 +97,17 @@ def _drain(matcher):
         matcher.next()
 
 
-def field_lengths(reader: IndexReader, field: str, n: int) -> np.ndarray:
+def field_lengths(
+    reader: IndexReader, field: str, n: int, sidecars: dict[str, Sidecar | None] | None = None
+) -> np.ndarray:
     """Length (in terms) of ``field`` in every document, as stored for BM25."""
     out = np.zeros(n, dtype=np.float32)
     for sub, offset in leaves(reader):
+        sidecar = (sidecars or {}).get(segment_id(sub))
+        if sidecar is not None and field in sidecar.lengths:
+            raw = sidecar.lengths[field]
+            out[offset : offset + len(raw)] = _LENGTH_OF_BYTE[raw]
+            continue
         perdoc = getattr(sub, "_perdoc", None)
         column = (
             perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)

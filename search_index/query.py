@@ -142,7 +142,6 @@ def _run(view: IndexView, params: SearchParams, visibility: Visibility) -> Searc
 
     start = (params.page - 1) * params.per_page
     stop = start + params.per_page
-    ids = view.ids()
     if start >= total:
         page_docs: list[int] = []
     elif params.sort == "relevance" and scores is not None:
@@ -162,7 +161,7 @@ def _run(view: IndexView, params: SearchParams, visibility: Visibility) -> Searc
         )
     return SearchOutcome(
         total=total,
-        ids=[ids[d] for d in page_docs],
+        ids=view.ids_of(page_docs),
         facets=facets,
         suggestion=suggestion,
         relaxed=relaxed,

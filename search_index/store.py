@@ -30,6 +30,7 @@ from whoosh.index import EmptyIndexError, Index
 from search_index import _whoosh_patches
 from search_index.documents import Record, document_for
 from search_index.schema import SCHEMA_VERSION, build_schema
+from search_index.segments import SegmentBuilder
 from search_index.view import IndexView
 
 log = logging.getLogger(__name__)
@@ -102,17 +103,17 @@ class IndexStore:
             count = 0
             try:
                 ix = FileStorage(str(folder), supports_mmap=False).create_index(build_schema())
-                writer = ix.writer(limitmb=256)
+                builder = SegmentBuilder(ix)
                 try:
                     for record in records:
-                        writer.add_document(**document_for(record))
+                        builder.add_document(document_for(record))
                         count += 1
                         if progress is not None:
                             progress(1)
-                    writer.commit()
                 except BaseException:
-                    writer.cancel()
+                    builder.cancel()
                     raise
+                builder.commit()
                 ix.close()
                 with self._write_lock:
                     self._swap(name)
@@ -155,16 +156,18 @@ class IndexStore:
             ix = self._open()
             if ix is None:
                 return False
-            writer = ix.writer(timeout=WRITER_TIMEOUT_SECONDS)
             try:
-                for dataset_id in delete_ids:
-                    writer.delete_by_term("id", dataset_id)
-                for record in records:
-                    writer.update_document(**document_for(record))
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
+                builder = SegmentBuilder(ix, timeout=WRITER_TIMEOUT_SECONDS)
+                try:
+                    # update_document's semantics: the old version goes, the new one is added.
+                    for dataset_id in {*delete_ids, *(r.id for r in records)}:
+                        builder.delete_by_term("id", dataset_id)
+                    for record in records:
+                        builder.add_document(document_for(record))
+                except BaseException:
+                    builder.cancel()
+                    raise
+                builder.commit()
             finally:
                 ix.close()
             self.invalidate()
@@ -217,5 +220,5 @@ class IndexStore:
         self._close_view()
         if ix is None:
             return
-        self._view = IndexView(ix.searcher(), previous)
+        self._view = IndexView(ix.searcher(), previous, folder=self.root / pointer["dir"])
         self._view_key = (pointer["dir"], self._view.searcher.ixreader.generation())

@@ -13,13 +13,15 @@ Everything here is derived from one reader generation and dropped with it:
 from __future__ import annotations
 
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_index.postings import field_lengths, term_postings
+from search_index.postings import field_lengths, leaves, live_mask, segment_id, term_postings
+from search_index.sidecar import Sidecar
 from search_index.spelling import SpellIndex
 
 RESULT_CACHE_SIZE = 1024
@@ -65,21 +67,22 @@ class FacetData:
 
 
 class IndexView:
-    def __init__(self, searcher: Searcher, previous: IndexView | None = None) -> None:
+    def __init__(
+        self, searcher: Searcher, previous: IndexView | None = None, folder: Path | None = None
+    ) -> None:
         self.searcher = searcher
         old = previous._spelling if previous is not None else None
         self._spelling: SpellIndex | None = old if old is not None and old.fresh else None
         self.reader = searcher.reader()
         self.n = self.reader.doc_count_all()
-        live = np.zeros(self.n, dtype=bool)
-        if self.n:
-            live[np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)] = True
-        self.live = live
+        self.live = live_mask(self.reader, self.n)
+        ids = [segment_id(sub) for sub, _offset in leaves(self.reader)]
+        self.sidecars = {i: Sidecar.open(folder, i) for i in ids if i is not None}
         self._facets: dict[str, FacetData] = {}
         self._terms: LRU = LRU(TERM_CACHE_SIZE)
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
         self._sort_keys: dict[str, np.ndarray] = {}
-        self._ids: list[str] | None = None
+        self._ids: Any = None  # the id column reader
         self.results: LRU = LRU(RESULT_CACHE_SIZE)
 
     # -- facets and filters --------------------------------------------------------------------
@@ -89,7 +92,7 @@ class IndexView:
             values = list(self.reader.field_terms(field)) if self.n else []
             docs, ords = [], []
             for i, value in enumerate(values):
-                ids, _tf = term_postings(self.reader, field, value)
+                ids, _tf = term_postings(self.reader, field, value, self.sidecars)
                 ids = ids[self.live[ids]]
                 docs.append(ids)
                 ords.append(np.full(len(ids), i, dtype=np.int32))
@@ -107,7 +110,7 @@ class IndexView:
 
     def _field_lengths(self, field: str) -> tuple[np.ndarray, float]:
         if field not in self._lengths:
-            lengths = field_lengths(self.reader, field, self.n)
+            lengths = field_lengths(self.reader, field, self.n, self.sidecars)
             live = lengths[self.live]
             average = float(live.mean()) if len(live) and live.mean() > 0 else 1.0
             self._lengths[field] = (lengths, average)
@@ -118,7 +121,7 @@ class IndexView:
         return self._terms.get_or((field, text, boost), lambda: self._score(field, text, boost))
 
     def _score(self, field: str, text: str, boost: float) -> tuple[np.ndarray, np.ndarray]:
-        ids, tf = term_postings(self.reader, field, text)
+        ids, tf = term_postings(self.reader, field, text, self.sidecars)
         keep = self.live[ids]
         ids, tf = ids[keep], tf[keep]
         if not len(ids):
@@ -215,10 +218,13 @@ class IndexView:
             self._sort_keys[field] = key
         return self._sort_keys[field]
 
-    def ids(self) -> list[str]:
+    def ids_of(self, docs: list[int]) -> list[str]:
+        """Dataset ids of these documents (a page): read one by one, not the whole column."""
+        if not docs:
+            return []
         if self._ids is None:
-            self._ids = list(self.reader.column_reader("id")) if self.n else []
-        return self._ids
+            self._ids = self.reader.column_reader("id")
+        return [self._ids[d] for d in docs]
 
 
 def _text(text: str | bytes) -> str:
