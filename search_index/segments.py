@@ -65,7 +65,10 @@ class SegmentBuilder:
         )
 
     def delete_by_term(self, fieldname: str, text: str) -> None:
-        self.writer.delete_by_term(fieldname, text)
+        # A term-table lookup first: most ids in a harvest batch are new, and Whoosh would build a
+        # query matcher over every segment for each of them.
+        if (fieldname, text) in self.writer.searcher().reader():
+            self.writer.delete_by_term(fieldname, text)
 
     def add_document(self, doc: dict[str, Any]) -> None:
         """What ``SegmentWriter.add_document(**doc)`` does, with the postings kept here."""
@@ -172,11 +175,12 @@ class SegmentBuilder:
                 for i in range(s.term_starts[t], s.term_starts[t + 1]):
                     yield (name, term, int(s.docs[i]), float(s.weights[i]), s.values[i])
 
-    def commit(self) -> str | None:
-        """Write the segment and the new table of contents; returns the new segment's id."""
+    def commit(self, merge: bool = True) -> str | None:
+        """Write the segment and the new table of contents; returns the new segment's id.
+        ``merge=False`` leaves the other segments alone (Whoosh may otherwise fold some in)."""
         w = self.writer
         try:
-            segments = w._merge_segments(None, None, None)  # may fold small segments into w.pool
+            segments = w._merge_segments(None, None, merge)  # may fold small segments into w.pool
             new_id = None
             if w._added:
                 w.perdocwriter.close()

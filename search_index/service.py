@@ -71,12 +71,17 @@ def rebuild(store: IndexStore, session: Session, progress=None) -> int:
 
 
 def reindex(
-    store: IndexStore, session: Session, ids: set[str], deleted: set[str] = frozenset()
+    store: IndexStore,
+    session: Session,
+    ids: set[str],
+    deleted: set[str] = frozenset(),
+    *,
+    merge: bool = True,
 ) -> None:
     """Index these datasets afresh from the database (ids no longer there are removed)."""
     records = list(iter_records(session, sorted(ids))) if ids else []
     found = {r.id for r in records}
-    store.update(records, delete_ids=sorted((set(ids) - found) | set(deleted)))
+    store.update(records, delete_ids=sorted((set(ids) - found) | set(deleted)), merge=merge)
 
 
 def search_datasets(

@@ -144,9 +144,12 @@ class IndexStore:
             if path.name != keep:
                 shutil.rmtree(path, ignore_errors=True)
 
-    def update(self, records: Iterable[Record], delete_ids: Iterable[str] = ()) -> bool:
+    def update(
+        self, records: Iterable[Record], delete_ids: Iterable[str] = (), *, merge: bool = True
+    ) -> bool:
         """Replace these documents and delete others, in one commit. False when there is no
-        usable index (missing or stale): the next search rebuilds it from the database."""
+        usable index (missing or stale): the next search rebuilds it from the database.
+        ``merge=False`` skips Whoosh's merging of small segments (a bulk job merges once, last)."""
         records = list(records)
         delete_ids = list(delete_ids)
         with self._write_lock:
@@ -167,7 +170,7 @@ class IndexStore:
                 except BaseException:
                     builder.cancel()
                     raise
-                builder.commit()
+                builder.commit(merge=merge)
             finally:
                 ix.close()
             self.invalidate()

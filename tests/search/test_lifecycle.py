@@ -29,10 +29,10 @@ def test_one_index_commit_per_request_or_harvest_batch(app, client, monkeypatch)
     calls = []
     original = IndexStore.update
 
-    def counting(self, records, delete_ids=()):
+    def counting(self, records, delete_ids=(), **kwargs):
         records = list(records)
         calls.append(len(records))
-        return original(self, records, delete_ids)
+        return original(self, records, delete_ids, **kwargs)
 
     monkeypatch.setattr(IndexStore, "update", counting)
     with app.app_context():
