@@ -154,6 +154,8 @@ def job_upload(session: Session, job: HarvestJob) -> dict[str, Any] | None:
             AuditEvent.action == UPLOAD_EVENT,
             AuditEvent.entity_type == "harvest_job",
             AuditEvent.entity_id == str(job.id),
+            # Not an event of an earlier job with the same id (SQLite may reuse deleted ids).
+            AuditEvent.occurred_at >= job.started_at,
         )
         .order_by(AuditEvent.id.desc())
         .limit(1)
