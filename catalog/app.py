@@ -66,6 +66,7 @@ def _init_extensions_and_areas(app: Flask) -> None:
     init_api(app)
     _register_commands(app)
     init_search(app)
+    _wire_harvesters(app)
     app.after_request(_security_headers)
 
 
@@ -75,6 +76,14 @@ class DatabaseInt(IntegerConverter):
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)  # integer primary keys are 32-bit on PostgreSQL
         super().__init__(url_map, *args, **kwargs)
+
+
+def _wire_harvesters(app: Flask) -> None:
+    """Pages reach the harvesters only through what the factory hands them (web and services
+    never import ``harvesters``; harvesters call services)."""
+    from harvesters.upload import harvest_upload
+
+    app.extensions["harvest_upload"] = harvest_upload
 
 
 def _register_commands(app: Flask) -> None:

@@ -26,6 +26,8 @@ from harvesters.dcat_us import FREQUENCIES
 ERRORS_COLUMN = "errors"
 SEVERITY_COLUMN = "severity"
 LIST_SPLIT = re.compile(r"\s*[;,|]\s*")
+# Text a spreadsheet could evaluate as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_FIELDS = ("keyword", "theme", "language", "references", "bureauCode", "programCode")
 # Common inventory headers (normalised) -> DCAT-US field, for the suggested mapping.
 COMMON_HEADERS = {
@@ -119,9 +121,11 @@ class InventoryHarvester(Harvester):
     kind = "inventory"
     version = "1"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, location: str | None = None, **kwargs: Any) -> None:
+        """``location``: read this run from that file (a steward's upload), not the source's url."""
         super().__init__(*args, **kwargs)
         self.mapping = self.source.mapping or {}
+        self.location = location or self.source.url
         self.frame: pd.DataFrame | None = None
 
     def record_hash(self, raw: dict[str, Any]) -> str:
@@ -135,22 +139,14 @@ class InventoryHarvester(Harvester):
                 f"Source {self.source.name!r} has no column mapping: add one with --mapping FILE "
                 "(see config/inventory_mappings/)."
             )
-        location = self.source.url
+        location = self.location
         if re.match(r"^https?://", location):
             data = self.http.get_bytes(location)
         else:
             data = Path(location).expanduser().read_bytes()
-        self.frame = read_table(data, location.split("?")[0])
-        id_columns = self.mapping.get("source", {}).get("identifier") or [
-            self.mapping["columns"].get("identifier")
-        ]
-        if isinstance(id_columns, str):
-            id_columns = [id_columns]
-        missing = [
-            c
-            for c in list(self.mapping["columns"].values()) + id_columns
-            if c and c not in self.frame.columns
-        ]
+        self.frame = without_annotations(read_table(data, location.split("?")[0]), self.mapping)
+        id_columns = identifier_columns(self.mapping)
+        missing = missing_columns(self.frame, self.mapping)
         if missing:
             from harvesters.base import HarvestFailed
 
@@ -174,6 +170,26 @@ class InventoryHarvester(Harvester):
         path = out_dir / f"{self.source.name}-job{job.id}-annotated.xlsx"
         write_annotated(self.frame, failures, path)
         job.annotated_path = str(path)
+
+
+def identifier_columns(mapping: dict[str, Any]) -> list[str]:
+    columns = mapping.get("source", {}).get("identifier") or [mapping["columns"].get("identifier")]
+    return [columns] if isinstance(columns, str) else columns
+
+
+def missing_columns(frame: pd.DataFrame, mapping: dict[str, Any]) -> list[str]:
+    """Columns the mapping names that the spreadsheet lacks."""
+    named = list(mapping["columns"].values()) + identifier_columns(mapping)
+    return [c for c in named if c and c not in frame.columns]
+
+
+def without_annotations(frame: pd.DataFrame, mapping: dict[str, Any]) -> pd.DataFrame:
+    """Drop the ``errors`` and ``severity`` columns of an annotated copy uploaded again (unless
+    the mapping uses them): they are part of each row's hash, so keeping them would make every
+    row of a re-uploaded copy look changed."""
+    used = set(mapping.get("columns", {}).values()) | set(identifier_columns(mapping))
+    drop = [c for c in (ERRORS_COLUMN, SEVERITY_COLUMN) if c in frame.columns and c not in used]
+    return frame.drop(columns=drop) if drop else frame
 
 
 def transform_row(raw: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any]:
@@ -246,22 +262,49 @@ def _lookup(vocabulary: dict[str, str], value: str, field_name: str) -> str:
 
 
 def write_annotated(frame: pd.DataFrame, failures: dict[int, list[dict]], path: Path) -> None:
-    """The spreadsheet as read, plus what is wrong with each row, ready to fix and upload again."""
-    annotated = frame.copy()
-    annotated[ERRORS_COLUMN] = [
+    """The spreadsheet as read, plus what is wrong with each row, ready to fix and upload again.
+
+    Every cell is written as text. openpyxl (and pandas' ``to_excel``) would store a cell that
+    starts with ``=`` as a live formula, so a hostile inventory could run formulas in the
+    steward's Excel. Text that a spreadsheet could read as a formula also gets Excel's own
+    "quote prefix" style (what typing a leading apostrophe does), so it stays text even when the
+    steward edits the cell, and reads back unchanged: the next upload sees the same row.
+    """
+    from openpyxl import Workbook
+
+    errors = [
         "; ".join(
             f"{p['field']}: {p['message']}" if p.get("field") else p["message"]
             for p in failures.get(i, [])
         )
-        for i in range(len(annotated))
+        for i in range(len(frame))
     ]
-    annotated[SEVERITY_COLUMN] = [
+    severities = [
         "error"
         if any(p["severity"] == "error" for p in failures.get(i, []))
         else ("warning" if failures.get(i) else "")
-        for i in range(len(annotated))
+        for i in range(len(frame))
     ]
-    annotated.to_excel(path, index=False, engine="openpyxl")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Inventory")
+    sheet.append([_text_cell(sheet, c) for c in [*frame.columns, ERRORS_COLUMN, SEVERITY_COLUMN]])
+    for i, row in enumerate(frame.itertuples(index=False, name=None)):
+        values = [*row, errors[i], severities[i]]
+        sheet.append([_text_cell(sheet, value) for value in values])
+    workbook.save(path)
+
+
+def _text_cell(sheet: Any, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    blank = value is None or (isinstance(value, float) and math.isnan(value))
+    text = "" if blank else ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    cell = WriteOnlyCell(sheet, value=text or None)
+    if text:
+        cell.data_type = "s"  # never "f" (formula), whatever the text starts with
+        cell.quotePrefix = text.startswith(FORMULA_PREFIXES)
+    return cell
 
 
 def _cell(value: Any) -> str:

@@ -18,12 +18,21 @@ REGISTRY: dict[str, type[Harvester]] = {
 
 
 def harvester_for(
-    source: HarvestSource, http: HttpClient | None = None, config: Any = None
+    source: HarvestSource,
+    http: HttpClient | None = None,
+    config: Any = None,
+    *,
+    location: str | None = None,
 ) -> Harvester:
+    """The harvester for ``source``. ``location`` (inventories only) reads another file."""
     try:
         cls = REGISTRY[source.kind]
     except KeyError:
         raise ValueError(
             f"Unknown source kind {source.kind!r}; one of {', '.join(REGISTRY)}"
         ) from None
-    return cls(source, http=http, config=config)
+    if location is None:
+        return cls(source, http=http, config=config)
+    if not issubclass(cls, InventoryHarvester):
+        raise ValueError(f"Only inventory sources read a given file, not {source.kind!r} ones.")
+    return cls(source, http=http, config=config, location=location)

@@ -19,13 +19,15 @@ def run_harvest(
     *,
     progress: Callable[[int, int | None], None] | None = None,
     http: HttpClient | None = None,
+    location: str | None = None,
 ) -> HarvestJob:
-    """Harvest ``source`` once. ``config`` is the app config (HARVEST_* settings, CONFIG_DIR)."""
+    """Harvest ``source`` once. ``config`` is the app config (HARVEST_* settings, CONFIG_DIR).
+    ``location`` makes an inventory source read that file this once (a steward's upload)."""
     from harvesters.registry import harvester_for
 
     client = http or HttpClient(HttpSettings.from_config(config))
     try:
-        harvester = harvester_for(source, http=client, config=config)
+        harvester = harvester_for(source, http=client, config=config, location=location)
         job = harvester.run(session, config_dir=config.get("CONFIG_DIR"), progress=progress)
     finally:
         if http is None:

@@ -5,17 +5,27 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.errors import Conflict, InvalidInput, NotFound
-from catalog.models import SOURCE_KINDS, Agency, HarvestJob, HarvestRecord, HarvestSource, User
+from catalog.models import (
+    SOURCE_KINDS,
+    Agency,
+    AuditEvent,
+    HarvestJob,
+    HarvestRecord,
+    HarvestSource,
+    User,
+)
 from catalog.services.audit import record_event
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+# The audit event of a job run on a spreadsheet a steward uploaded (harvesters/upload.py).
+UPLOAD_EVENT = "harvest_job.upload"
 
 
 def add_source(
@@ -136,6 +146,34 @@ def recent_jobs(session: Session, source: HarvestSource, limit: int = 20) -> lis
     )
 
 
+def job_upload(session: Session, job: HarvestJob) -> dict[str, Any] | None:
+    """Who uploaded the spreadsheet this job read, and its name; None for a scheduled/CLI run."""
+    event = session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == UPLOAD_EVENT,
+            AuditEvent.entity_type == "harvest_job",
+            AuditEvent.entity_id == str(job.id),
+            # Not an event of an earlier job with the same id (SQLite may reuse deleted ids).
+            AuditEvent.occurred_at >= job.started_at,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return None
+    return {"by": event.actor_label, "filename": (event.after or {}).get("filename")}
+
+
+def annotated_file(job: HarvestJob, instance_dir: str | Path) -> Path | None:
+    """The job's annotated spreadsheet, if it exists under the instance's harvest folder."""
+    if not job.annotated_path:
+        return None
+    path = Path(job.annotated_path).resolve()
+    folder = (Path(instance_dir) / "harvest").resolve()
+    return path if path.is_relative_to(folder) and path.is_file() else None
+
+
 def job_records(
     session: Session,
     job: HarvestJob,
@@ -215,3 +253,9 @@ def _cell(value: Any) -> str:
     """CSV cell, defused against spreadsheet formula injection."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def original_name(filename: str | None) -> str:
+    """The name the steward's computer gave the file, without any folders, for display only."""
+    name = PureWindowsPath(filename or "").name  # splits on both "\\" and "/"
+    return name.strip()[:255] or "upload"

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
@@ -17,6 +18,20 @@ from catalog.schemas.dataset import CLASSIFICATIONS
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
+
+
+class InventoryUploadForm(FlaskForm):
+    """A steward's inventory spreadsheet for one harvest source (checked again by the service)."""
+
+    spreadsheet = FileField(
+        "Inventory spreadsheet",
+        description="CSV or XLSX with the columns of this source's mapping: the agency's "
+        "inventory, or the annotated copy of a job with its rows fixed.",
+        validators=[
+            FileRequired("Choose a CSV or XLSX file."),
+            FileAllowed(["csv", "xlsx"], "Upload a CSV or XLSX file."),
+        ],
+    )
 
 
 class DatasetForm(FlaskForm):

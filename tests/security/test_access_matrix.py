@@ -7,7 +7,9 @@ A new route fails `test_every_route_is_classified` until it is added to ROUTES b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from flask import url_for
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from catalog.db import db
 from catalog.models import HarvestJob, HarvestRecord, HarvestSource, PlanObjective
 from catalog.services.reviews import open_review
+from harvesters.inventory import write_annotated
 
 SECRET = "7731"  # appears only in internal fields and non-public access paths
 ROLES = ("anonymous", "other_steward", "owner", "cdo")
@@ -71,6 +74,7 @@ ROUTES = [
     Route("harvest.sources", "GET", "signed_in"),
     Route("harvest.source", "GET", "signed_in"),
     Route("harvest.job", "GET", "signed_in"),
+    Route("harvest.annotated_spreadsheet", "GET", "agency_steward"),
     Route("api_v1.list_harvest_sources", "GET", "public"),
     Route("api_v1.get_harvest_job", "GET", "public"),
     Route("api_v1.harvest_job_errors", "GET", "api_signed_in"),
@@ -142,6 +146,8 @@ EXEMPT = {
     "reviews.move": "POST form (CSRF); reviewer or CDO only, tested in tests/reviews",
     "reviews.assign": "POST form (CSRF); CDO only, tested in tests/reviews",
     "plan.triage_status": "POST form (CSRF); CDO only, tested in tests/plan",
+    "harvest.upload_inventory": "POST file upload (CSRF); the source's stewards and the CDO, "
+    "tested per role in tests/web/test_inventory_upload.py",
 }
 
 
@@ -171,10 +177,21 @@ def world(app_ctx, make_user, make_dataset, token_for):
         requesting_agency_code="DSS",
         internal_notes=f"Counsel memo {SECRET}",
     )
-    source = HarvestSource(name="ct-data-json", kind="dcat-us", url="https://data.ct.gov/data.json")
+    # An inventory of the owner's agency whose job left an annotated spreadsheet.
+    source = HarvestSource(
+        name="dph-inventory",
+        kind="inventory",
+        url="inventories/dph.xlsx",
+        agency_code="DPH",
+        mapping={"columns": {"title": "name"}},
+    )
     job = HarvestJob(source=source, status="succeeded", added=1)
     db.session.add(job)
     db.session.flush()
+    annotated = Path(app_ctx.config["INSTANCE_DIR"]) / "harvest" / f"dph-job{job.id}-annotated.xlsx"
+    annotated.parent.mkdir(parents=True, exist_ok=True)
+    write_annotated(pd.DataFrame({"name": ["Births by town"]}), {}, annotated)
+    job.annotated_path = str(annotated)
     db.session.add(
         HarvestRecord(
             job_id=job.id, identifier=dataset.identifier, dataset_id=dataset.id, outcome="added",
@@ -249,3 +266,4 @@ def test_route_status_and_no_leaks(app, world, route, role):
         assert response.status_code == expected, response.get_data()[:300]
     if role in ("anonymous", "other_steward"):
         assert SECRET.encode() not in response.get_data()
+    response.close()  # a file sent with send_file stays open until then
