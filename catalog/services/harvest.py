@@ -42,8 +42,11 @@ def add_source(
     """Register a harvest source. Inventories need a mapping file (TOML)."""
     errors: dict[str, list[str]] = {}
     name = (name or "").strip().lower()
-    if not name or not set(name) <= NAME_CHARS or len(name) > 100:
-        errors["name"] = ["Use 1-100 lowercase letters, digits, '-', '_' or '.'."]
+    # The name becomes part of file names (uploads, annotated copies): start with a letter or digit.
+    if not name or not set(name) <= NAME_CHARS or len(name) > 100 or not name[0].isalnum():
+        errors["name"] = [
+            "Use 1-100 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit."
+        ]
     if kind not in SOURCE_KINDS:
         errors["kind"] = [f"Must be one of: {', '.join(SOURCE_KINDS)}."]
     if not url:

@@ -128,6 +128,9 @@ def test_cli_sources_and_harvest(runner, app) -> None:
     assert result.exit_code == 0, result.output
     result = runner.invoke(sources, ["add", "cdc", "--kind", "dcat-us", "--url", str(CDC)])
     assert result.exit_code == 1 and "exists" in result.output
+    for bad in ("..", ".hidden", "a/b", "has space"):  # names become parts of file names
+        result = runner.invoke(sources, ["add", bad, "--kind", "dcat-us", "--url", str(CDC)])
+        assert result.exit_code == 1 and "starting with a letter" in result.output, bad
     result = runner.invoke(sources, ["list"])
     assert "cdc" in result.output and "never run" in result.output
     result = runner.invoke(harvest_command, ["cdc"])
