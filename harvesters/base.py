@@ -33,7 +33,8 @@ BATCH_SIZE = 1000
 # Batches smaller than this are validated in-process (a pool only pays off on big harvests).
 POOL_MIN_BATCH = 500
 # Fields a source may lack: the record is kept and conformance flags the gap.
-PARTIAL = ("description", "contactPoint", "rights", "accessLevel")
+# Schema field names (not DCAT keys) a source may lack; a missing accessLevel is saved non-public.
+PARTIAL = ("description", "contactPoint", "rights", "access_level")
 # DCAT-US 1.1 required fields (non-federal): a missing one is a warning on the record.
 DCAT_REQUIRED = ("description", "keyword", "modified", "publisher", "contactPoint", "accessLevel")
 FATAL_FIELDS = ("title", "identifier", "_schema")
@@ -352,8 +353,18 @@ def validate_record(payload: dict[str, Any]) -> tuple[dict | None, list[dict]]:
                 )
             if fatal:
                 return None, problems
+            before = len(payload)
             _drop(payload, exc.errors)
+            if len(payload) == before and not _has_list_errors(exc.errors):
+                break  # nothing left to drop: dropping again would not help
+    problems.append(
+        issue("error", "invalid-record", "Still invalid after dropping the values above.", None)
+    )
     return None, problems
+
+
+def _has_list_errors(errors: dict[str, list]) -> bool:
+    return any("." in key for key in errors)
 
 
 def _drop(payload: dict[str, Any], errors: dict[str, list]) -> None:

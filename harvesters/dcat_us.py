@@ -122,18 +122,25 @@ def transform_v11(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def transform_v10(raw: dict[str, Any]) -> dict[str, Any]:
-    """Project Open Data 1.0 (e.g. Socrata's 2013 data.json) to DCAT-US 1.1."""
+    """Project Open Data 1.0 (e.g. Socrata's 2013 data.json) to DCAT-US 1.1.
+
+    Values of an unexpected type are passed on as they are, so validation drops them with a
+    warning and keeps the record, rather than the mapping failing the whole record.
+    """
+    access = raw.get("accessLevel") or "public"
     payload: dict[str, Any] = {
         "title": raw.get("title"),
         "description": raw.get("description"),
         "modified": raw.get("modified"),
-        "accessLevel": (raw.get("accessLevel") or "public").strip().lower(),
+        "accessLevel": access.strip().lower() if isinstance(access, str) else access,
     }
     keywords = raw.get("keywords") or raw.get("keyword")
     if isinstance(keywords, str):
         keywords = [part.strip() for part in keywords.split(",")]
+    if isinstance(keywords, list):
+        keywords = [k for k in keywords if k]
     if keywords:
-        payload["keyword"] = [k for k in keywords if k]
+        payload["keyword"] = keywords
     if isinstance(raw.get("publisher"), str):
         payload["publisher"] = {"name": raw["publisher"]}
     contact = raw.get("contactPoint")
@@ -161,12 +168,23 @@ def transform_v10(raw: dict[str, Any]) -> dict[str, Any]:
     if raw.get("theme"):
         theme = raw["theme"]
         payload["theme"] = [theme] if isinstance(theme, str) else theme
+    distributions = _distributions_v10(raw)
+    if distributions:
+        payload["distribution"] = distributions
+    return {key: value for key, value in payload.items() if value not in (None, "", [])}
+
+
+def _distributions_v10(raw: dict[str, Any]) -> Any:
+    listed = raw.get("distribution")
+    if listed and not isinstance(listed, list):
+        return listed  # not a list: validation reports and drops it
     distributions = []
-    for dist in raw.get("distribution") or []:
+    for dist in listed or []:
         if not isinstance(dist, dict) or not dist.get("accessURL"):
             continue
-        formats = dist.get("formats") or [{}]
-        first = formats[0] if isinstance(formats[0], dict) else {}
+        formats = dist.get("formats")
+        first = formats[0] if isinstance(formats, list) and formats else {}
+        first = first if isinstance(first, dict) else {}
         entry = {"accessURL": dist["accessURL"]}
         if first.get("value"):
             entry["mediaType"] = first["value"]
@@ -177,9 +195,7 @@ def transform_v10(raw: dict[str, Any]) -> dict[str, Any]:
         distributions.append({"accessURL": raw["accessURL"]})
         if raw.get("format"):
             distributions[0]["mediaType"] = raw["format"]
-    if distributions:
-        payload["distribution"] = distributions
-    return {key: value for key, value in payload.items() if value not in (None, "", [])}
+    return distributions
 
 
 def _text(value: Any) -> str | None:

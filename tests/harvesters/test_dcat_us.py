@@ -92,6 +92,51 @@ def test_v10_fields_are_mapped_and_unmatched_publisher_goes_to_unassigned(
 
 
 @responses.activate
+def test_v10_values_of_the_wrong_type_are_dropped_with_a_warning_not_the_record(
+    make_source, harvest
+) -> None:
+    path = FIXTURES / "socrata" / "data-json-v1.0-2013" / "data.wa.gov_data.json"
+    document = entries(path)
+    odd = dict(document[1], keyword=5, accessLevel=3, theme={"a": 1}, distribution="x")
+    odd.pop("keywords", None)
+    document[1] = odd
+    serve(json.dumps(document))
+    job = harvest(make_source())
+    assert (job.status, job.failed, job.added) == ("succeeded", 0, len(document))
+    dataset = dataset_by_identifier(odd["identifier"])
+    assert dataset.title == odd["title"]
+    assert dataset.keyword == [] and dataset.theme == [] and dataset.distributions == []
+    from catalog.services.harvest import error_groups
+
+    warned = {
+        (g["identifier"], g["field"])
+        for items in error_groups(db.session, job).values()
+        for g in items
+    }
+    for field in ("keyword", "accessLevel", "theme", "distribution"):
+        assert (odd["identifier"], field) in warned
+
+
+@responses.activate
+def test_a_record_without_access_level_is_kept_as_non_public_with_a_warning(
+    make_source, harvest
+) -> None:
+    document = json.loads(CDC.read_text())
+    entry = document["dataset"][0]
+    del entry["accessLevel"]
+    serve(json.dumps(document))
+    job = harvest(make_source())
+    assert (job.status, job.added, job.failed) == ("succeeded", 60, 0)
+    assert dataset_by_identifier(entry["identifier"]).access_level == "non-public"
+    from catalog.services.harvest import error_groups
+
+    missing = error_groups(db.session, job)["missing-field"]
+    assert {(g["identifier"], g["field"]) for g in missing} >= {
+        (entry["identifier"], "accessLevel")
+    }
+
+
+@responses.activate
 def test_local_path_source(make_source, harvest) -> None:
     job = harvest(make_source(url=str(CDC)))
     assert (job.status, job.added) == ("succeeded", 60)
