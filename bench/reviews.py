@@ -52,7 +52,7 @@ def main() -> None:
     from catalog import create_app
     from catalog.db import db
     from catalog.models import Agency
-    from catalog.services import review_insights, review_report
+    from catalog.services import review_insights, review_queries, review_report
     from catalog.services import reviews as review_service
     from catalog.services.agreements import create_agreement
     from catalog.services.bootstrap import init_catalog
@@ -67,7 +67,7 @@ def main() -> None:
         codes = [a.code for a in session.scalars(select(Agency)) if a.code != "UNASSIGNED"]
         cdo = create_user(session, "cdo@bench.ct.gov", "cdo", password=None)
         session.commit()
-        authorities = [a.code for a in review_service.list_authorities(session)]
+        authorities = [a.code for a in review_queries.list_authorities(session)]
         start_day = date(2025, 1, 1)
         build = time.perf_counter()
         review_ids: list[tuple[int, str]] = []
@@ -123,15 +123,15 @@ def main() -> None:
             f"{time.perf_counter() - build:.1f} s ({db.engine.dialect.name})"
         )
         today = date(2026, 9, 1)
-        filters = review_service.ReviewFilters
-        overdue_total, _ = review_service.list_reviews(
+        filters = review_queries.ReviewFilters
+        overdue_total, _ = review_queries.list_reviews(
             session, filters(overdue=True), per_page=1, today=today
         )
         print(f"{overdue_total} reviews overdue on {today}")
-        timed("overdue queue (all rows)", lambda: review_service.list_reviews(
+        timed("overdue queue (all rows)", lambda: review_queries.list_reviews(
             session, filters(overdue=True), per_page=100_000, today=today))  # fmt: skip
         hipaa_open = filters(authority="HIPAA", state="open")
-        timed("queue page: HIPAA, open, 50 rows", lambda: review_service.list_reviews(
+        timed("queue page: HIPAA, open, 50 rows", lambda: review_queries.list_reviews(
             session, hipaa_open, per_page=50, today=today))  # fmt: skip
         timed("annual report 2026", lambda: review_report.build_annual_report(session, 2026, today))
         timed("annual report XLSX", lambda: review_report.report_xlsx(

@@ -17,11 +17,12 @@ reviews = AppGroup("reviews", help="Sharing reviews, agreements and the annual r
 @fail_on_service_errors
 def overdue_command() -> None:
     """List open reviews past their due date, most overdue first."""
+    from catalog.services import review_queries
     from catalog.services import reviews as review_service
 
     today = review_service.clock()
-    _, rows = review_service.list_reviews(
-        db.session, review_service.ReviewFilters(overdue=True), per_page=10_000, today=today
+    _, rows = review_queries.list_reviews(
+        db.session, review_queries.ReviewFilters(overdue=True), per_page=10_000, today=today
     )
     for review in rows:
         reviewer = review.reviewer.email if review.reviewer else "unassigned"

@@ -16,6 +16,7 @@ from catalog.db import db
 from catalog.errors import InvalidInput, ServiceError
 from catalog.schemas.review import present_review
 from catalog.services import agreements as agreement_service
+from catalog.services import review_queries
 from catalog.services import reviews as review_service
 
 
@@ -44,9 +45,9 @@ def list_reviews():
           content: {application/json: {schema: Errors}}
     """
     page, per_page = page_params()
-    filters = review_service.validate_filters(request.args)
+    filters = review_queries.validate_filters(request.args)
     today = review_service.clock()
-    total, rows = review_service.list_reviews(
+    total, rows = review_queries.list_reviews(
         db.session, filters, page=page, per_page=per_page, today=today
     )
     viewer = api_user()

@@ -90,6 +90,6 @@ def present_review(
 
 def sharing_reviews_for(session: Any, dataset: Any, viewer: User | None) -> list[dict[str, Any]]:
     """The ``sharing_reviews`` of a dataset's API document (seam for GET /api/v1/datasets/<id>)."""
-    from catalog.services.reviews import reviews_for_dataset
+    from catalog.services.review_queries import reviews_for_dataset
 
     return [present_review(r, viewer) for r in reviews_for_dataset(session, dataset.id)]

@@ -17,7 +17,8 @@ from catalog.models import Agency, Dataset, SharingReview
 from catalog.models.review import CLOSED_STATES, OPEN_STATES, STATE_LABELS, ReviewTransition
 from catalog.schemas.review import present_authority
 from catalog.services.review_config import get_timeline
-from catalog.services.reviews import reviews_for_dataset, today_or_clock
+from catalog.services.review_queries import reviews_for_dataset
+from catalog.services.reviews import today_or_clock
 
 WEEKS_AHEAD = 12
 MONTHS_BACK = 12

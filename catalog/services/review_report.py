@@ -39,7 +39,8 @@ from catalog.models.review import (
     review_authority,
 )
 from catalog.services.agreements import is_expiring, missing_clauses
-from catalog.services.reviews import list_authorities, today_or_clock
+from catalog.services.review_queries import list_authorities
+from catalog.services.reviews import today_or_clock
 
 BUCKETS = ("total", "open", "resolved", "restricted")
 NO_AUTHORITY = "(none cited)"

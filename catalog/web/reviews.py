@@ -25,7 +25,7 @@ from catalog.models.review import OBSTACLE_KINDS, REVIEW_STATES, STATE_LABELS, T
 from catalog.permissions import can_edit_agency
 from catalog.schemas.review import present_authority
 from catalog.services import agreements as agreement_service
-from catalog.services import review_insights, review_report
+from catalog.services import review_insights, review_queries, review_report
 from catalog.services import reviews as review_service
 from catalog.services.agencies import list_agencies
 from catalog.services.review_config import get_clauses, get_timeline
@@ -65,7 +65,7 @@ def _review_helpers() -> dict:
         if user is None:
             return None
         return {
-            "reviews": review_service.reviews_for_dataset(db.session, dataset.id),
+            "reviews": review_queries.reviews_for_dataset(db.session, dataset.id),
             "can_open": review_service.can_open_review(user, dataset),
         }
 
@@ -79,13 +79,13 @@ def _review_helpers() -> dict:
 @bp.get("")
 @login_required
 def queue():
-    filters = review_service.validate_filters(request.args)
+    filters = review_queries.validate_filters(request.args)
     mine = request.args.get("mine") == "1"
     if mine:
         filters = dataclasses.replace(filters, reviewer_id=_user().id)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     today = review_service.clock()
-    total, rows = review_service.list_reviews(
+    total, rows = review_queries.list_reviews(
         db.session, filters, page=page, per_page=QUEUE_PER_PAGE, today=today
     )
     return render_template(
@@ -102,7 +102,7 @@ def queue():
         labels=STATE_LABELS,
         obstacle_kinds=OBSTACLE_KINDS,
         agencies=list_agencies(db.session),
-        authorities=review_service.list_authorities(db.session),
+        authorities=review_queries.list_authorities(db.session),
         is_cdo=_user().is_cdo_or_admin,
         query_args={k: v for k, v in request.args.items() if k != "page"},
     )
@@ -127,7 +127,7 @@ def new_review():
         ]
     )
     form.authorities.choices = choices(
-        (a.code, f"{a.citation} — {a.name}") for a in review_service.list_authorities(db.session)
+        (a.code, f"{a.citation} — {a.name}") for a in review_queries.list_authorities(db.session)
     )
     problems: list[str] = []
     status = 200
@@ -269,7 +269,7 @@ def matrix():
 
 @bp.get("/authorities")
 def authorities():
-    items = [present_authority(a) for a in review_service.list_authorities(db.session)]
+    items = [present_authority(a) for a in review_queries.list_authorities(db.session)]
     return render_template("reviews/authorities.html", authorities=items, clauses=get_clauses())
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from catalog.db import db
 from catalog.errors import Conflict, InvalidInput, PermissionDenied
 from catalog.models import AuditEvent, Dataset, ReviewTransition, SharingReview
+from catalog.services import review_queries
 from catalog.services import reviews as review_service
-from catalog.services.reviews import ReviewFilters
+from catalog.services.review_queries import ReviewFilters
 
 
 def _move(app, review_id, to, actor, reason="Because.", **kwargs):
@@ -36,7 +37,7 @@ def test_due_dates_follow_the_timeline_and_overdue_flags_with_a_frozen_clock(
 
         def overdue_ids(day):
             clock(day)
-            _, rows = review_service.list_reviews(db.session, ReviewFilters(overdue=True))
+            _, rows = review_queries.list_reviews(db.session, ReviewFilters(overdue=True))
             return [r.id for r in rows]
 
         assert overdue_ids(date(2026, 2, 4)) == []
@@ -197,7 +198,7 @@ def test_filters_by_state_agency_and_authority(app, open_review, people, make_da
     with app.app_context():
 
         def ids(**kw):
-            return {r.id for r in review_service.list_reviews(db.session, ReviewFilters(**kw))[1]}
+            return {r.id for r in review_queries.list_reviews(db.session, ReviewFilters(**kw))[1]}
 
         assert ids(authority="HIPAA") == {hipaa.id}
         assert ids(authority="FERPA") == {ferpa.id}
