@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
 from catalog.db import db
@@ -53,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions_and_areas(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)  # before CSRF, so refused requests still count against the limit
+    app.before_request(_refuse_nul_characters)  # before CSRF, so forms get the plain reason
     csrf.init_app(app)
 
     from catalog.api import init_app as init_api
@@ -91,6 +93,18 @@ def _register_commands(app: Flask) -> None:
 
     for command in all_commands():
         app.cli.add_command(command)
+
+
+def _refuse_nul_characters() -> None:
+    """NUL can't be stored in PostgreSQL text (and no legitimate input has one): refuse it in
+    the path, the query string, form fields and JSON bodies with a 400, on every database."""
+    suspects = [request.path, *chain.from_iterable(request.args.listvalues())]
+    if request.form:
+        suspects += chain.from_iterable(request.form.listvalues())
+    if any("\x00" in value for value in suspects) or (
+        request.is_json and b"\\u0000" in request.get_data(cache=True)
+    ):
+        abort(400, description="NUL characters are not allowed in requests.")
 
 
 def _security_headers(response: Any) -> Any:

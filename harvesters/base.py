@@ -10,7 +10,7 @@ import json
 import logging
 import multiprocessing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -99,11 +99,16 @@ class Harvester:
 
     # -- the lifecycle -------------------------------------------------------------------------
 
-    def record_hash(self, raw: dict[str, Any]) -> str:
-        text = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+    def hashed_form(self, raw: dict[str, Any]) -> Any:
+        """What a record's hash covers (inventories add their mapping)."""
+        return raw
+
+    def fingerprint(self, raw: dict[str, Any]) -> tuple[str, bool]:
+        """The hash of the normalised record, and whether it holds NUL characters."""
+        text = json.dumps(self.hashed_form(raw), sort_keys=True, separators=(",", ":"), default=str)
         digest = hashlib.sha1(text.encode(), usedforsecurity=False)
         digest.update(self.version.encode())
-        return digest.hexdigest()
+        return digest.hexdigest(), "\\u0000" in text
 
     def run(
         self,
@@ -225,6 +230,15 @@ class Harvester:
         failures: dict[int, list[dict]],
     ) -> Candidate | None:
         identifier = (str(record.identifier).strip() if record.identifier is not None else "")[:512]
+        digest, has_nul = self.fingerprint(record.raw)
+        notes: list[dict] = []
+        if has_nul and (cleaned := without_nul(record.raw)) != record.raw:
+            # PostgreSQL can store no NUL in text or jsonb; a stray one must not sink the batch.
+            record = replace(record, raw=cleaned)
+            identifier = identifier.replace("\x00", "")
+            notes.append(
+                issue("warning", "nul-character", "NUL characters were removed from the record.")
+            )
         raw = record.raw
 
         def fail(errors: list[dict]) -> None:
@@ -254,7 +268,6 @@ class Harvester:
                 ]
             )
         seen.add(identifier)
-        digest = self.record_hash(raw)
         if writer.is_unchanged(identifier, digest):
             return None
         try:
@@ -275,7 +288,7 @@ class Harvester:
             "agency": payload.pop("agency", None),
             "attribution": payload.pop("_attribution", None),
         }
-        return Candidate(record, identifier, digest, payload, hints)
+        return Candidate(record, identifier, digest, payload, hints, notes)
 
     def _save(
         self,
@@ -289,6 +302,7 @@ class Harvester:
             results = [validate_record(c.payload) for c in candidates]
         for candidate, (data, problems) in zip(candidates, results, strict=True):
             row = candidate.record.row
+            problems = candidate.notes + problems
             if data is None:
                 writer.fail(
                     candidate.identifier,
@@ -322,6 +336,18 @@ class Candidate:
     digest: str
     payload: dict[str, Any]
     hints: dict[str, Any]
+    notes: list[dict] = field(default_factory=list)  # problems found before validation
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with NUL characters removed from every string in it (keys included)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
 
 
 def _validation_pool(workers: int) -> Any:

@@ -128,8 +128,8 @@ class InventoryHarvester(Harvester):
         self.location = location or self.source.url
         self.frame: pd.DataFrame | None = None
 
-    def record_hash(self, raw: dict[str, Any]) -> str:
-        return super().record_hash({"row": raw, "mapping": self.mapping})
+    def hashed_form(self, raw: dict[str, Any]) -> Any:
+        return {"row": raw, "mapping": self.mapping}
 
     def gather(self) -> Iterator[SourceRecord]:
         if not self.mapping.get("columns"):

@@ -58,6 +58,31 @@ def test_oversize_body_is_refused(client, app, make_user, token_for):
     assert response.status_code == 413
 
 
+def test_nul_characters_are_refused_in_every_part_of_a_request(client, app, make_user, token_for):
+    """PostgreSQL cannot store NUL; found by schemathesis as a 500 on /api/v1/agreements."""
+    from catalog.db import db
+    from catalog.models import Dataset
+    from tests.conftest import dataset_payload
+
+    token = token_for(make_user("steward", agencies=("DPH",)))
+    api = {"Authorization": f"Bearer {token}"}
+    queries = ["/api/v1/agreements?agency=%00", "/api/v1/datasets?q=a%00b", "/?q=x&agency=%00"]
+    for url in queries:
+        response = client.get(url, headers=api)
+        assert response.status_code == 400, url
+        assert "NUL" in response.get_data(as_text=True)
+    assert client.get("/api/v1/agreements?agency=%00").json == {
+        "errors": {"_request": ["NUL characters are not allowed in requests."]}
+    }
+    body = dataset_payload(title="Hospital\u0000 discharges", agency="DPH")
+    response = client.post("/api/v1/datasets", json=body, headers=api)
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+    response = client.post("/login", data={"email": "a\x00@ct.gov", "password": "x"})
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Dataset).count() == 0
+
+
 def test_create_app_uses_given_config(tmp_path):
     url = f"sqlite:///{tmp_path / 'x.db'}"
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path)})

@@ -18,7 +18,7 @@ import responses
 from sqlalchemy import func, select
 
 from catalog.db import db
-from catalog.models import Dataset
+from catalog.models import Dataset, HarvestRecord
 from catalog.services.harvest import error_groups
 from harvesters import socrata
 from tests.conftest import FIXTURES
@@ -314,3 +314,25 @@ def test_package_search_with_malformed_packages_keeps_the_good_ones(make_source,
     assert job.status == "succeeded", job.error
     assert job.added >= 30 and job.added + job.failed == 30 + len(bad)
     assert table_counts()["dataset"] == job.added
+
+
+@responses.activate
+def test_nul_characters_in_a_record_are_removed_with_a_warning(make_source, harvest) -> None:
+    """PostgreSQL stores no NUL in text or jsonb: one stray NUL must not fail the batch."""
+    document = json.loads(CDC.read_text())
+    entry = document["dataset"][3]
+    title = entry["title"]
+    entry["title"] = title[:5] + "\x00" + title[5:]
+    entry["keyword"] = [*entry.get("keyword", []), "nul\x00word"]
+    entry["extra\x00key"] = "value\x00"
+    responses.add(responses.GET, DATA_JSON_URL, body=json.dumps(document))
+    job = harvest(make_source(url=DATA_JSON_URL))
+    assert (job.status, job.added, job.failed) == ("succeeded", 60, 0), job.error
+    dataset = db.session.scalar(select(Dataset).where(Dataset.identifier == entry["identifier"]))
+    assert dataset.title == title
+    assert "nulword" in dataset.keyword
+    record = db.session.scalar(
+        select(HarvestRecord).where(HarvestRecord.identifier == entry["identifier"])
+    )
+    assert "\x00" not in json.dumps(record.raw, ensure_ascii=False)
+    assert any(e["type"] == "nul-character" for e in record.errors)
