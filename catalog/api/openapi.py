@@ -142,7 +142,19 @@ def build_spec() -> dict:
             view = current_app.view_functions[rule.endpoint]
             if view.__doc__ and "---" in view.__doc__:
                 spec.path(view=view, app=current_app)
-    return spec.to_dict()
+    document = spec.to_dict()
+    # Every request may be refused as malformed before its view runs (NUL characters, say).
+    for path_item in document.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method in ("get", "put", "post", "patch", "delete"):
+                operation.setdefault("responses", {}).setdefault("400", MALFORMED)
+    return document
+
+
+MALFORMED = {
+    "description": "Malformed request, e.g. NUL characters in a parameter or the body",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+}
 
 
 @api_v1.get("/openapi.json")
