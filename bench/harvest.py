@@ -107,6 +107,13 @@ class TreeMemory:
                 return
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """User + system CPU of this process, and of its finished (joined) worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def _tree(pid: int) -> list[int]:
     pids = [pid]
     try:
@@ -172,7 +179,7 @@ def main() -> None:
         source = add_source(db.session, f"bench-{os.getpid()}", "dcat-us", str(data_json), "bench")
         db.session.commit()
         for label in ("first harvest", "unchanged re-harvest"):
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), _cpu_seconds()
             with TreeMemory() as memory:
                 job = run_harvest(db.session, source, app.config)
             elapsed = time.perf_counter() - t0
@@ -188,7 +195,9 @@ def main() -> None:
             if indexed != args.n:
                 print(f"the search index holds {indexed} datasets, not {args.n}")
                 sys.exit(1)
+            own, workers = (now - then for now, then in zip(_cpu_seconds(), cpu0, strict=True))
             print(f"  peak memory, harvest and workers together: {memory.peak_mb:,.0f} MB")
+            print(f"  CPU: harvest process {own:.1f} s, its workers {workers:.1f} s")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(

@@ -136,14 +136,14 @@ def iter_records(
                 .join(agencies, agencies.c.id == datasets.c.agency_id)
                 .where(datasets.c.id.in_(part))
             )
-            for row in rows:
-                values = dict(zip(_COLUMNS, row, strict=False))
+            for *columns, agency_code in rows:
+                values = dict(zip(_COLUMNS, columns, strict=True))
                 yield Record(
                     id=values["id"],
                     title=values["title"] or "",
                     description=values["description"] or "",
                     keywords=[str(k) for k in values["keyword"] or []],
-                    agency=row[-1],
+                    agency=agency_code,
                     themes=[str(t) for t in values["theme"] or []],
                     access_level=values["access_level"],
                     formats=_formats(formats.get(values["id"], ())),
