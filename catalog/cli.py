@@ -60,6 +60,7 @@ def run_init() -> dict:
 def demo_command(no_serve: bool, port: int) -> None:
     """Init, harvest the samples shipped in samples/, snapshot conformance, index, then serve."""
     from catalog.services.conformance import take_snapshot
+    from catalog.services.users import ensure_demo_accounts
     from harvesters.demo import harvest_demo_sources
     from search_index import get_store
     from search_index.service import rebuild
@@ -71,6 +72,12 @@ def demo_command(no_serve: bool, port: int) -> None:
     take_snapshot(db.session)
     db.session.commit()
     click.echo(f"Search index: {rebuild(get_store(current_app), db.session)} datasets indexed.")
+    accounts = ensure_demo_accounts(db.session)
+    db.session.commit()
+    click.echo(f"\nSign in at http://127.0.0.1:{port}/login with a demo account")
+    click.echo("(passwords shown once; running the demo again sets new ones):")
+    for email, role, password in accounts:
+        click.echo(f"  {role:<8} {email:<22} {password}")
     if not no_serve:
         _serve("127.0.0.1", port)
 

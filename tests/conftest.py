@@ -23,10 +23,9 @@ from catalog.services.datasets import create_dataset
 from catalog.services.users import create_user, issue_token
 from tests.live_server import serve
 
-# The real payloads in shared/, which sits beside the clone (override with CATALOG_SHARED_DIR).
-SHARED = Path(os.environ.get("CATALOG_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
-FIXTURES = SHARED / "fixtures" / "real"
-SCHEMAS = SHARED / "fixtures" / "schemas"
+# Everything a test reads lives in the repository; tests/fixtures/SOURCES.md names each source.
+FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = FIXTURE_DIR / "real"
 CHROMIUM = os.environ.get("CATALOG_CHROMIUM", "/usr/bin/chromium")
 # Tables filled by `init` from config/ and kept between tests.
 REFERENCE_TABLES = {

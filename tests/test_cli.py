@@ -90,6 +90,9 @@ def test_demo_then_run_serves_the_loaded_datasets(tmp_path):
     assert demo.returncode == 0, demo.stderr
     again = _run(["demo", "--no-serve"], env)
     assert again.returncode == 0, again.stderr
+    accounts = _demo_accounts(again.stdout)
+    assert set(accounts) == {"steward@dph.ct.gov", "cdo@ct.gov", "admin@ct.gov"}
+    token = _run(["users", "token", "steward@dph.ct.gov"], env).stdout.strip().splitlines()[-1]
     database = create_engine(f"sqlite:///{tmp_path / 'catalog.db'}")
     with database.connect() as conn:
         stored = conn.execute(text("SELECT count(*) FROM dataset WHERE status='active'")).scalar()
@@ -113,9 +116,38 @@ def test_demo_then_run_serves_the_loaded_datasets(tmp_path):
         first = body["items"][0]
         one = requests.get(f"http://127.0.0.1:{port}/api/v1/datasets/{first['id']}", timeout=5)
         assert one.json()["title"] == first["title"]
+
+        # The README's "API in one minute", as written, with the demo's steward.
+        created = requests.post(
+            f"http://127.0.0.1:{port}/api/v1/datasets",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"title": "Hospital discharges", "description": "By town and year.",
+                  "accessLevel": "public", "agency": "DPH",
+                  "contactPoint": {"fn": "DPH Data Officer", "hasEmail": "mailto:dph.data@ct.gov"}},
+            timeout=5,
+        )  # fmt: skip
+        assert created.status_code == 201, created.text
+        # The password printed by the second demo run signs the steward in.
+        browser = requests.Session()
+        login = browser.get(f"http://127.0.0.1:{port}/login", timeout=5).text
+        csrf = login.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        signed_in = browser.post(
+            f"http://127.0.0.1:{port}/login",
+            data={"email": "steward@dph.ct.gov", "password": accounts["steward@dph.ct.gov"],
+                  "csrf_token": csrf},
+            timeout=5,
+        )  # fmt: skip
+        assert "Sign out" in signed_in.text
+        assert requests.get(f"http://127.0.0.1:{port}/favicon.ico", timeout=5).status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _demo_accounts(output: str) -> dict[str, str]:
+    """The ``role email password`` lines the demo prints at its end."""
+    rows = [line.split() for line in output.splitlines() if line.startswith("  ")]
+    return {row[1]: row[2] for row in rows if len(row) == 3 and "@" in row[1]}
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):

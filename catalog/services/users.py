@@ -59,6 +59,33 @@ def create_user(
     return user
 
 
+DEMO_ACCOUNTS = (
+    ("steward@dph.ct.gov", "steward", ("DPH",), "DPH data steward (demo)"),
+    ("cdo@ct.gov", "cdo", (), "Chief Data Officer (demo)"),
+    ("admin@ct.gov", "admin", (), "Administrator (demo)"),
+)
+
+
+def ensure_demo_accounts(session: Session) -> list[tuple[str, str, str]]:
+    """The demo's steward, CDO and admin, each with a new random password.
+
+    Returns ``(email, role, password)`` for the caller to show once; running the demo again
+    replaces the passwords, since the earlier ones were shown only once.
+    """
+    accounts = []
+    for email, role, agencies, name in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(12)
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            create_user(session, email, role, agency_codes=list(agencies), name=name,
+                        password=password, actor="demo")  # fmt: skip
+        else:
+            set_password(user, password)
+            record_event(session, "demo", "user.password", "user", user.id, None, None)
+        accounts.append((email, role, password))
+    return accounts
+
+
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,6 +26,12 @@ PER_PAGE = 20
 
 def viewer() -> User | None:
     return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page links to."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=86_400)
 
 
 @bp.get("/")

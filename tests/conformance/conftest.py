@@ -1,4 +1,4 @@
-"""Datasets made from the real CDC data.json entries (``../shared/fixtures/real``)."""
+"""Datasets made from the real CDC data.json entries (``tests/fixtures/real``)."""
 
 from __future__ import annotations
 

@@ -21,10 +21,10 @@ from catalog.services.plan import (
     principle_keys,
     read_plan_file,
 )
-from tests.conftest import SHARED
+from tests.conftest import FIXTURE_DIR
 
 PLAN_DIR = Path(__file__).resolve().parents[2] / "config" / "plan"
-SOURCE = SHARED / "plan" / "ct-state-data-plan.md"
+SOURCE = FIXTURE_DIR / "plan" / "ct-state-data-plan.md"
 EXPECTED_VERSIONS = {
     "2018-phase1-draft", "2018-final", "2019-2020", "2021-2022", "2023-2024", "2025-2026",
 }  # fmt: skip

@@ -49,6 +49,7 @@ class Route:
 
 ROUTES = [
     Route("pages.index", "GET", "public"),
+    Route("pages.favicon", "GET", "public"),
     Route("pages.dataset", "GET", "public"),
     Route("auth.login", "GET", "public"),
     Route("steward.new_dataset", "GET", "signed_in"),
