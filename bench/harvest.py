@@ -1,12 +1,14 @@
-"""Harvest benchmark: a generated DCAT-US 1.1 data.json harvested end to end, then re-harvested
-unchanged. Prints records/s for both runs and the process's peak memory.
+"""Harvest benchmark: a generated DCAT-US 1.1 data.json harvested end to end, re-harvested
+unchanged (ten times), then re-harvested with every record changed (its ``modified`` and its
+description, as a Socrata portal does every night). Prints records/s for the first, unchanged and
+changed runs, peak memory, and the database size after the first run and after ten unchanged ones.
 
     python bench/harvest.py             # 5,000 records
-    python bench/harvest.py --n 100000  # the figure in docs/harvest.md
+    python bench/harvest.py --n 100000  # the figures in docs/harvest.md
+    python bench/harvest.py --n 100000 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
-Uses a fresh SQLite database in a temporary folder unless --database-url is given. Index
-listeners (when the search package is installed) run as in production: they receive one
-``datasets_changed`` event per batch.
+Uses a fresh SQLite database in a temporary folder unless --database-url is given (that database
+is emptied first). Index listeners run as in production: one ``datasets_changed`` per batch.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ AGENCIES = [
 ]
 
 
-def generate(path: Path, n: int) -> None:
-    """Write a data.json of ``n`` datasets (about 1.2 KB each), streamed to disk."""
+def generate(path: Path, n: int, revision: int = 0) -> None:
+    """Write a data.json of ``n`` datasets (about 1.2 KB each), streamed to disk. Each
+    ``revision`` changes every record's ``modified`` date and description."""
     with path.open("w") as out:
         out.write(
             '{"@type": "dcat:Catalog", "conformsTo": '
@@ -46,9 +49,10 @@ def generate(path: Path, n: int) -> None:
                 "@type": "dcat:Dataset",
                 "identifier": ident,
                 "title": f"Benchmark dataset {i}: inspections by town and year",
-                "description": "Synthetic record for the harvest benchmark. " * 4,
+                "description": "Synthetic record for the harvest benchmark. " * 4
+                + (f"Revision {revision}." if revision else ""),
                 "keyword": ["benchmark", f"topic-{i % 97}", THEMES[i % len(THEMES)].lower()],
-                "modified": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                "modified": f"{2024 + revision}-{1 + i % 12:02d}-{1 + i % 28:02d}",
                 "issued": "2019-01-01",
                 "publisher": {"@type": "org:Organization", "name": AGENCIES[i % len(AGENCIES)]},
                 "contactPoint": {
@@ -136,12 +140,54 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
+def database_bytes(session) -> tuple[int, dict[str, int]]:
+    """The database's size on disk, and the largest tables (indexes included)."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        total = session.scalar(text("SELECT pg_database_size(current_database())"))
+        rows = session.execute(
+            text(
+                "SELECT relname, pg_total_relation_size(c.oid) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind = 'r'"
+            )
+        )
+        return int(total), {name: int(size) for name, size in rows}
+    session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    page = session.scalar(text("PRAGMA page_size"))
+    total = session.scalar(text("PRAGMA page_count")) * page
+    try:  # dbstat is compiled into most SQLite builds; sizes per table with its indexes
+        rows = session.execute(
+            text(
+                "SELECT coalesce(m.tbl_name, s.name), sum(s.pgsize) FROM dbstat s "
+                "LEFT JOIN sqlite_master m ON m.name = s.name GROUP BY 1"
+            )
+        )
+        tables = {name: int(size) for name, size in rows}
+    except Exception:
+        tables = {}
+    return int(total), tables
+
+
+def report_size(label: str, session, n: int) -> None:
+    total, tables = database_bytes(session)
+    top = sorted(tables.items(), key=lambda item: -item[1])[:5]
+    parts = ", ".join(f"{name} {size / 1e6:.1f}" for name, size in top)
+    print(f"database size {label}: {total / 1e6:,.1f} MB = {total / n:,.0f} bytes per dataset")
+    if parts:
+        print(f"  largest tables (MB): {parts}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="records to generate (default 5000)")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp folder")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--workers", type=int, default=None, help="validation processes")
+    parser.add_argument(
+        "--unchanged-runs", type=int, default=10, help="unchanged re-harvests (default 10)"
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-harvest-"))
@@ -155,8 +201,10 @@ def main() -> None:
         f"in {time.perf_counter() - started:.1f}s"
     )
 
+    from sqlalchemy import text
+
     from catalog import create_app
-    from catalog.db import db
+    from catalog.db import Base, db
     from catalog.services.bootstrap import init_catalog
     from catalog.services.harvest import add_source
     from harvesters import run_harvest
@@ -166,6 +214,9 @@ def main() -> None:
         config["HARVEST_WORKERS"] = args.workers
     if args.database_url:
         config["DATABASE_URL"] = args.database_url
+        with db.configure(args.database_url).begin() as conn:  # start from an empty database
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     app = create_app(config)
     with app.app_context():
         init_catalog(db.session, Path(app.config["CONFIG_DIR"]))
@@ -178,7 +229,8 @@ def main() -> None:
         rebuild(get_store(app), db.session)
         source = add_source(db.session, f"bench-{os.getpid()}", "dcat-us", str(data_json), "bench")
         db.session.commit()
-        for label in ("first harvest", "unchanged re-harvest"):
+
+        def timed(label: str, expect: str) -> None:
             t0, cpu0 = time.perf_counter(), _cpu_seconds()
             with TreeMemory() as memory:
                 job = run_harvest(db.session, source, app.config)
@@ -187,8 +239,8 @@ def main() -> None:
                 f"{label}: {job.status} {job.counts} in {elapsed:.1f}s = "
                 f"{args.n / elapsed:,.0f} records/s"
             )
-            if job.status != "succeeded":
-                print(job.error)
+            if job.status != "succeeded" or getattr(job, expect) != args.n:
+                print(job.error or f"expected {args.n} {expect}")
                 sys.exit(1)
             with get_store(app).view() as view:
                 indexed = view.searcher.doc_count() if view is not None else 0
@@ -198,6 +250,20 @@ def main() -> None:
             own, workers = (now - then for now, then in zip(_cpu_seconds(), cpu0, strict=True))
             print(f"  peak memory, harvest and workers together: {memory.peak_mb:,.0f} MB")
             print(f"  CPU: harvest process {own:.1f} s, its workers {workers:.1f} s")
+
+        timed("first harvest", "added")
+        report_size("after the first harvest", db.session, args.n)
+        for run in range(args.unchanged_runs):
+            if run == 0:
+                timed("unchanged re-harvest", "unchanged")
+            else:
+                job = run_harvest(db.session, source, app.config)
+                assert job.status == "succeeded" and job.unchanged == args.n, job.counts
+        if args.unchanged_runs:
+            report_size(f"after {args.unchanged_runs} unchanged re-harvests", db.session, args.n)
+        generate(data_json, args.n, revision=1)
+        timed("changed re-harvest (every modified and description)", "updated")
+        report_size("after the changed re-harvest", db.session, args.n)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(

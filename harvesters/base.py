@@ -25,6 +25,7 @@ from catalog.models.harvest import JOB_FAILED, JOB_RUNNING, JOB_SUCCEEDED
 from catalog.services.datasets import validate_dataset
 from harvesters.agencies import AgencyResolver
 from harvesters.http import FetchError, HttpClient
+from harvesters.normalise import normalise_payload
 from harvesters.writer import BatchWriter, Pending
 
 log = logging.getLogger(__name__)
@@ -283,6 +284,7 @@ class Harvester:
                     )
                 ]
             )
+        payload = normalise_payload(payload)
         payload["identifier"] = identifier
         hints = {
             "agency": payload.pop("agency", None),

@@ -21,20 +21,6 @@ DATASET_KEYS = {
 DISTRIBUTION_KEYS = {
     f.data_key or name for name, f in DistributionInputSchema().fields.items() if not f.dump_only
 }
-FREQUENCIES = {
-    "daily": "R/P1D",
-    "weekly": "R/P1W",
-    "biweekly": "R/P2W",
-    "monthly": "R/P1M",
-    "quarterly": "R/P3M",
-    "semiannual": "R/P6M",
-    "annual": "R/P1Y",
-    "annually": "R/P1Y",
-    "yearly": "R/P1Y",
-    "irregular": "irregular",
-    "as needed": "irregular",
-    "continuous": "R/PT1S",
-}
 
 
 class PrefixedReader:
@@ -151,9 +137,9 @@ def transform_v10(raw: dict[str, Any]) -> dict[str, Any]:
     issued = raw.get("issued") or raw.get("releaseDate") or raw.get("created")
     if issued:
         payload["issued"] = issued
-    frequency = str(raw.get("accrualPeriodicity") or raw.get("frequency") or "").strip().lower()
-    if frequency in FREQUENCIES:
-        payload["accrualPeriodicity"] = FREQUENCIES[frequency]
+    frequency = raw.get("accrualPeriodicity") or raw.get("frequency")
+    if frequency:
+        payload["accrualPeriodicity"] = frequency  # words become durations in normalise.py
     for old, new in (
         ("license", "license"),
         ("landingPage", "landingPage"),

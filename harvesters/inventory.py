@@ -21,7 +21,6 @@ import pandas as pd
 
 from catalog.models import HarvestJob
 from harvesters.base import Harvester, SourceRecord
-from harvesters.dcat_us import FREQUENCIES
 
 ERRORS_COLUMN = "errors"
 SEVERITY_COLUMN = "severity"
@@ -206,8 +205,6 @@ def transform_row(raw: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any
             continue
         if field_name in vocabularies:
             value = _lookup(vocabularies[field_name], value, field_name)
-        elif field_name == "accrualPeriodicity":
-            value = FREQUENCIES.get(value.strip().lower(), value)
         values[field_name] = value
     payload: dict[str, Any] = {}
     contact: dict[str, str] = {}

@@ -19,6 +19,7 @@ from catalog.models.harvest import (
     HarvestRecord,
     HarvestSource,
 )
+from catalog.models.ownership import SIGN_OFF_FIELDS, FieldOverride, PendingChange
 from catalog.models.plan import (
     Feedback,
     PlanFocalPoint,
@@ -42,6 +43,7 @@ __all__ = [
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
     "ROLES",
+    "SIGN_OFF_FIELDS",
     "SOURCE_KINDS",
     "STATUS_ACTIVE",
     "STATUS_WITHDRAWN",
@@ -56,12 +58,14 @@ __all__ = [
     "Dataset",
     "Distribution",
     "Feedback",
+    "FieldOverride",
     "HarvestJob",
     "HarvestLink",
     "HarvestRecord",
     "HarvestSource",
     "LegalAuthority",
     "LinkCheck",
+    "PendingChange",
     "PlanFocalPoint",
     "PlanGoal",
     "PlanObjective",

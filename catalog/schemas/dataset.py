@@ -115,8 +115,8 @@ class DatasetInputSchema(Schema):
         required=True,
         validate=validate.OneOf(ACCESS_LEVELS, error="Must be one of: {choices}."),
     )
-    rights = Text(validate=validate.Length(max=255))
-    license = HttpUrl(validate=validate.Length(max=512))
+    rights = Text()  # as long as the source sends: CDC states restrictions in paragraphs
+    license = HttpUrl()
     spatial = Text()
     temporal = DcatPattern(
         "temporal", "Not an ISO 8601 interval (for example 2010-01-01/2020-12-31)."
@@ -132,7 +132,7 @@ class DatasetInputSchema(Schema):
     described_by_type = _media_type(data_key="describedByType")
     issued = DcatPattern("issued", "Not an ISO 8601 date (for example 2024-05-01).")
     data_quality = fields.Boolean(data_key="dataQuality", allow_none=True)
-    system_of_records = Text(data_key="systemOfRecords", validate=validate.Length(max=1024))
+    system_of_records = Text(data_key="systemOfRecords")
     language = fields.List(
         DcatPattern("language", "Not an RFC 5646 language tag (for example en-US)."),
     )

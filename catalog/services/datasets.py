@@ -28,11 +28,8 @@ from catalog.permissions import can_edit_agency
 from catalog.schemas.dataset import DatasetInputSchema
 from catalog.services.agencies import find_agency
 from catalog.services.audit import diff, record_event
+from catalog.services.ownership import DISTRIBUTION_FIELDS, note_local_edit
 
-DISTRIBUTION_FIELDS = (
-    "title", "description", "access_url", "download_url", "media_type", "format",
-    "conforms_to", "described_by", "described_by_type",
-)  # fmt: skip
 # Keys of the output that a client may send back unchanged; they are not inputs.
 READ_ONLY_KEYS = ("id", "status", "version", "created", "updated", "withdrawn")
 # One instance, reused: building a schema (and its nested ones) costs more than a load.
@@ -108,6 +105,8 @@ def update_dataset(
     if not new:
         return dataset
     _flush_checking_version(session, dataset, expected_version)
+    # A harvested dataset's fields the steward changed now override what its source says.
+    note_local_edit(session, dataset.id, before, after, actor)
     record_event(session, actor, "dataset.update", "dataset", dataset.id, old, new)
     events.datasets_changed.send("datasets", ids=[dataset.id])
     return dataset
@@ -130,6 +129,27 @@ def withdraw_dataset(session: Session, dataset_id: str, actor: User | str) -> Da
         dataset.id,
         before,
         {"status": dataset.status},
+    )
+    events.datasets_changed.send("datasets", ids=[dataset.id])
+    return dataset
+
+
+def restore_dataset(session: Session, dataset_id: str, actor: User | str) -> Dataset:
+    """Bring a withdrawn dataset back. One its source withdrew stays: the next harvest leaves it."""
+    dataset = get_dataset(session, dataset_id)
+    _require_edit(actor, dataset.agency)
+    if dataset.status == STATUS_ACTIVE:
+        return dataset
+    _set_status(dataset, STATUS_ACTIVE)
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "dataset.restore",
+        "dataset",
+        dataset.id,
+        {"status": STATUS_WITHDRAWN},
+        {"status": STATUS_ACTIVE},
     )
     events.datasets_changed.send("datasets", ids=[dataset.id])
     return dataset
@@ -168,6 +188,15 @@ def parse_modified(value: str | None) -> datetime | None:
         return datetime(day.year, day.month, day.day)
     except (isodate.ISO8601Error, ValueError):
         return None
+
+
+def set_values(session: Session, dataset: Dataset, values: dict[str, Any]) -> None:
+    """Set fields given in ``snapshot`` form (model names, ``agency`` as a code, ``distribution``
+    as dicts): what accepting a source's proposal or following the source again writes."""
+    values = dict(values)
+    if "agency" in values:
+        dataset.agency = find_agency(session, values.pop("agency") or "")
+    _apply(dataset, values)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from catalog.schemas import dcat_patterns
+
 PASS = "pass"  # noqa: S105 - a status, not a password
 FAIL = "fail"
 NOT_APPLICABLE = "not_applicable"
@@ -179,12 +181,6 @@ PERIODICITY_DAYS = {
     "R/P4M": 122, "R/P3M": 92, "R/P2M": 62, "R/P1M": 31, "R/P0.5M": 16, "R/P2W": 14,
     "R/P1W": 7, "R/P0.33W": 3, "R/P0.5W": 4, "R/P3.5D": 4, "R/P1D": 1,
 }  # fmt: skip
-# Words some portals write instead of ISO 8601 durations.
-PERIODICITY_WORDS = {
-    "daily": "R/P1D", "weekly": "R/P1W", "biweekly": "R/P2W", "monthly": "R/P1M",
-    "bimonthly": "R/P2M", "quarterly": "R/P3M", "semiannual": "R/P6M", "annual": "R/P1Y",
-    "annually": "R/P1Y", "yearly": "R/P1Y", "biennial": "R/P2Y",
-}  # fmt: skip
 CONTINUOUS = ("R/PT1S", "R/PT1H", "R/PT1M")
 
 
@@ -204,13 +200,13 @@ class Timeliness(RuleKind):
         self.context = context  # the evaluator sets context["now"] before each run
 
     def allowed_days(self, periodicity: str) -> int | None:
-        days = PERIODICITY_DAYS.get(PERIODICITY_WORDS.get(periodicity.lower(), periodicity))
+        days = PERIODICITY_DAYS.get(dcat_patterns.periodicity(periodicity))
         if days is None:
             return None
         return max(int(days * self.params["grace"]), self.params["min_days"])
 
     def check(self, record: dict[str, Any]) -> Outcome:
-        periodicity = (record.get("accrual_periodicity") or "").strip()
+        periodicity = dcat_patterns.periodicity(record.get("accrual_periodicity") or "")
         if not periodicity or periodicity.lower() == "irregular":
             return NOT_APPLICABLE, "No regular update frequency is declared."
         if periodicity in CONTINUOUS:
@@ -385,7 +381,8 @@ class DataDictionaryParams(_Params):
 
 
 class DataDictionary(RuleKind):
-    """A data dictionary is linked (``describedBy``) or the columns are described."""
+    """A data dictionary is linked (``describedBy`` of the dataset or of a distribution) or the
+    columns are described."""
 
     name = "data_dictionary"
     params_schema = DataDictionaryParams
@@ -393,6 +390,8 @@ class DataDictionary(RuleKind):
     def check(self, record: dict[str, Any]) -> Outcome:
         if record.get("described_by"):
             return PASS, "A data dictionary is linked."
+        if any(d.get("described_by") for d in record.get("distributions") or ()):
+            return PASS, "A data dictionary is linked from a distribution."
         columns = record.get("columns") or []
         if len(columns) >= self.params["min_columns"]:
             return PASS, f"{len(columns)} columns are described."

@@ -59,10 +59,10 @@ def test_real_record_with_blank_description_is_flagged(cdc):
     assert errors_of(cdc["24xb-jxbc"])["description"] == ["Must not be blank."]
 
 
-def test_over_long_rights_text_is_flagged(cdc):
+def test_long_rights_text_is_kept_whole(cdc):
     entry = cdc["36v4-xsse"]
-    assert len(entry["rights"]) > 255
-    assert errors_of(entry)["rights"] == ["Longer than maximum length 255."]
+    assert len(entry["rights"]) > 255  # CDC states its access restrictions in paragraphs
+    assert load(entry)["rights"] == entry["rights"]
 
 
 def test_partial_load_lets_a_harvest_keep_records_missing_fields(cdc):
