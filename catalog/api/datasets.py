@@ -10,9 +10,11 @@ from catalog.api.params import page_params
 from catalog.api.search_params import search_params
 from catalog.db import db
 from catalog.errors import InvalidInput, ServiceError
+from catalog.permissions import can_see_internal
 from catalog.schemas.present import present_dataset
 from catalog.schemas.review import sharing_reviews_for
 from catalog.services import datasets as dataset_service
+from catalog.services import pending_changes
 from catalog.services.conformance import conformance_for
 from search_index import get_store, search_datasets
 
@@ -85,6 +87,9 @@ def get_dataset(dataset_id: str):
     body = present_dataset(dataset, viewer)
     body["conformance"] = conformance_for(db.session, dataset, viewer)
     body["sharing_reviews"] = sharing_reviews_for(db.session, dataset, viewer)
+    if can_see_internal(viewer, dataset):  # proposed rights may say what is not public
+        body["pending_changes"] = pending_changes.pending_changes_of(db.session, dataset)
+        body["overrides"] = pending_changes.overrides_of_dataset(db.session, dataset)
     return jsonify(body)
 
 
@@ -155,6 +160,77 @@ def update_dataset(dataset_id: str):
     )
     db.session.commit()
     return jsonify(present_dataset(dataset, actor))
+
+
+@api_v1.post("/datasets/<dataset_id>/pending-changes")
+def decide_pending_change(dataset_id: str):
+    """Accept or reject a change the dataset's source proposes.
+    ---
+    post:
+      summary: Decide one pending change (accessLevel, rights, license or agency)
+      description: >
+        A harvest holds a source's new `accessLevel`, `rights`, `license` or agency for a
+        steward's sign-off (`pending_changes` in the dataset). `accept` applies the proposed
+        value; `reject` keeps the dataset's value, and the next harvest does not raise the same
+        change again. Each decision is audited.
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: path, name: dataset_id, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: PendingDecision}}
+      responses:
+        200:
+          description: The dataset after the decision, with its remaining pending changes
+          content: {application/json: {schema: DatasetDetail}}
+        400: {description: Not JSON, content: {application/json: {schema: Errors}}}
+        401: {description: No or bad token, content: {application/json: {schema: Errors}}}
+        403:
+          description: Not a steward of the dataset's agency
+          content: {application/json: {schema: Errors}}
+        404:
+          description: No such dataset or no pending change of that field
+          content: {application/json: {schema: Errors}}
+        422: {description: Invalid decision, content: {application/json: {schema: Errors}}}
+    """
+    actor = require_token_user()
+    payload = _json_body()
+    field, decision = payload.get("field"), payload.get("decision")
+    if not isinstance(field, str) or not field:
+        raise InvalidInput({"field": ["Required: the field of the pending change."]})
+    if not isinstance(decision, str):
+        raise InvalidInput({"decision": ["Must be one of: accept, reject."]})
+    dataset = pending_changes.decide_pending_change(db.session, dataset_id, field, decision, actor)
+    db.session.commit()
+    return get_dataset(dataset.id)
+
+
+@api_v1.delete("/datasets/<dataset_id>/overrides/<field>")
+def follow_source(dataset_id: str, field: str):
+    """Drop a local override: the dataset follows its source again.
+    ---
+    delete:
+      summary: Drop the override of one field (the source's value comes back)
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: path, name: dataset_id, required: true, schema: {type: string}}
+        - {in: path, name: field, required: true, schema: {type: string}}
+      responses:
+        200:
+          description: The dataset with the source's value
+          content: {application/json: {schema: DatasetDetail}}
+        401: {description: No or bad token, content: {application/json: {schema: Errors}}}
+        403:
+          description: Not a steward of the dataset's agency
+          content: {application/json: {schema: Errors}}
+        404:
+          description: No such dataset or no override of that field
+          content: {application/json: {schema: Errors}}
+    """
+    actor = require_token_user()
+    dataset = pending_changes.follow_source(db.session, dataset_id, field, actor)
+    db.session.commit()
+    return get_dataset(dataset.id)
 
 
 def _json_body() -> dict:

@@ -6,7 +6,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app, jsonify
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from catalog.api.blueprint import api_v1
 from catalog.schemas.dataset import DatasetInputSchema, DatasetOutputSchema
@@ -50,6 +50,37 @@ class DatasetDetailSchema(DatasetOutputSchema):
 
     conformance = fields.Dict(metadata={"description": "score (0-100) and per-rule results"})
     sharing_reviews = fields.List(fields.Dict())
+    pending_changes = fields.List(
+        fields.Nested(lambda: PendingChangeSchema()),
+        metadata={"description": "changes the source proposes, awaiting sign-off (stewards, CDO)"},
+    )
+    overrides = fields.List(
+        fields.Nested(lambda: OverrideSchema()),
+        metadata={"description": "fields a steward set locally over the source (stewards, CDO)"},
+    )
+
+
+class PendingChangeSchema(Schema):
+    field = fields.String(required=True, metadata={"description": "accessLevel, rights, ..."})
+    current = fields.Raw(allow_none=True)
+    proposed = fields.Raw(allow_none=True)
+    source = fields.String(allow_none=True)
+    job = fields.Integer(allow_none=True)
+    detected = fields.String(required=True)
+
+
+class OverrideSchema(Schema):
+    field = fields.String(required=True)
+    value = fields.Raw(allow_none=True)
+    source_value = fields.Raw(allow_none=True, metadata={"description": "what the source says"})
+    source = fields.String(allow_none=True)
+    since = fields.String(required=True)
+    by = fields.String(required=True)
+
+
+class PendingDecisionSchema(Schema):
+    field = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(("accept", "reject")))
 
 
 class AgencyOutputSchema(Schema):
@@ -119,6 +150,7 @@ SCHEMAS = {
     "DatasetOutput": DatasetOutputSchema,
     "DatasetDetail": DatasetDetailSchema,
     "DatasetPage": DatasetPageSchema,
+    "PendingDecision": PendingDecisionSchema,
     "AgencyOutput": AgencyOutputSchema,
     "ProgressReportInput": ProgressReportInputSchema,
     "ProgressReportOutput": ProgressReportOutputSchema,

@@ -1,4 +1,5 @@
-"""Harvest sources and jobs: register, list, remove, read outcomes, errors as CSV."""
+"""Harvest sources and jobs: register, list, remove, read outcomes, errors as CSV, and where a
+dataset comes from."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from catalog.models import (
     Agency,
     AuditEvent,
     HarvestJob,
+    HarvestLink,
     HarvestRecord,
     HarvestSource,
     User,
@@ -256,6 +258,38 @@ def _cell(value: Any) -> str:
     """CSV cell, defused against spreadsheet formula injection."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def dataset_provenance(session: Session, dataset_id: str) -> list[dict[str, Any]]:
+    """Where a dataset comes from: each source that lists it (the owner first), the source's
+    last job, and the last thing a harvest did to this dataset."""
+    links = session.execute(
+        select(HarvestLink, HarvestSource)
+        .join(HarvestSource, HarvestSource.id == HarvestLink.source_id)
+        .where(HarvestLink.dataset_id == dataset_id)
+        .order_by(HarvestLink.owner.desc(), HarvestSource.name)
+    ).all()
+    jobs = last_jobs(session, [source.id for _link, source in links])
+    found = []
+    for link, source in links:
+        record = session.scalar(
+            select(HarvestRecord)
+            .join(HarvestJob, HarvestJob.id == HarvestRecord.job_id)
+            .where(HarvestRecord.dataset_id == dataset_id, HarvestJob.source_id == source.id)
+            .order_by(HarvestRecord.id.desc())
+            .limit(1)
+        )
+        found.append(
+            {
+                "source": source,
+                "identifier": link.identifier,
+                "owner": link.owner,
+                "last_job": jobs.get(source.id),
+                "last_record": record,
+                "withdrawn_by_harvest": link.withdrawn_by_harvest,
+            }
+        )
+    return found
 
 
 def original_name(filename: str | None) -> str:

@@ -83,6 +83,13 @@ def label(field: str) -> str:
     return FIELD_LABELS.get(field, field)
 
 
+def field_named(name: str) -> str | None:
+    """The owned field a DCAT-US name ("accessLevel") or a model name ("access_level") means."""
+    if name in OWNED_FIELDS:
+        return name
+    return next((field for field, text in FIELD_LABELS.items() if text == name), None)
+
+
 def owning_source(session: Session, dataset_id: str) -> HarvestSource | None:
     """The source that created (and owns) a dataset, or None for a dataset entered by hand."""
     return session.scalar(

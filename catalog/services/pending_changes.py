@@ -28,7 +28,7 @@ from catalog.services.datasets import (
     set_values,
     snapshot,
 )
-from catalog.services.ownership import label, overrides_of, pending_of
+from catalog.services.ownership import field_named, label, overrides_of, pending_of
 
 DECISIONS = ("accept", "reject")
 
@@ -42,6 +42,7 @@ def decide_pending_change(
     _require_edit(actor, dataset.agency)
     if decision not in DECISIONS:
         raise InvalidInput({"decision": ["Must be one of: accept, reject."]})
+    field = field_named(str(field)) or str(field)
     change = pending_of(session, dataset.id).get(field)
     if change is None:
         raise NotFound(f"Dataset {dataset.id} has no pending change of {field!r}.")
@@ -89,6 +90,7 @@ def follow_source(session: Session, dataset_id: str, field: str, actor: User | s
     harvests keep it in step again."""
     dataset = get_dataset(session, dataset_id)
     _require_edit(actor, dataset.agency)
+    field = field_named(str(field)) or str(field)
     override = overrides_of(session, dataset.id).get(field)
     if override is None:
         raise NotFound(f"Dataset {dataset.id} does not override {field!r}.")

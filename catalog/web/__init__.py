@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from catalog.web.conformance import bp as conformance_bp
     from catalog.web.harvest import bp as harvest_bp
     from catalog.web.pages import bp as pages_bp
+    from catalog.web.pending import bp as pending_bp
     from catalog.web.plan import bp as plan_bp
     from catalog.web.reviews import bp as reviews_bp
     from catalog.web.steward import bp as steward_bp
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(steward_bp)
+    app.register_blueprint(pending_bp)
     app.register_blueprint(plan_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(reviews_bp)

@@ -14,8 +14,10 @@ from catalog.models import AuditEvent, User
 from catalog.permissions import can_edit_agency, can_see_internal
 from catalog.schemas.present import present_dataset
 from catalog.services import datasets as dataset_service
+from catalog.services import pending_changes
 from catalog.services.agencies import list_agencies
 from catalog.services.conformance import conformance_for
+from catalog.services.harvest import dataset_provenance
 from catalog.web.access import access_request
 from search_index import SORTS, conformance_band, get_store, search_datasets
 
@@ -74,8 +76,11 @@ FACET_LABELS = {
 def dataset(dataset_id: str):
     record = dataset_service.get_dataset(db.session, dataset_id)
     user = viewer()
-    history = []
-    if can_see_internal(user, record):
+    history, pending, overrides = [], [], []
+    internal = can_see_internal(user, record)
+    if internal:
+        pending = pending_changes.pending_changes_of(db.session, record)
+        overrides = pending_changes.overrides_of_dataset(db.session, record)
         history = db.session.scalars(
             select(AuditEvent)
             .where(AuditEvent.entity_type == "dataset", AuditEvent.entity_id == record.id)
@@ -90,4 +95,8 @@ def dataset(dataset_id: str):
         history=history,
         access_request=access_request(record),
         conformance=conformance_for(db.session, record, user),
+        pending=pending,
+        overrides=overrides,
+        provenance=dataset_provenance(db.session, record.id),
+        internal=internal,
     )

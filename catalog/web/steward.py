@@ -10,7 +10,9 @@ from catalog.db import db
 from catalog.errors import InvalidInput, PermissionDenied, VersionConflict
 from catalog.permissions import can_edit_agency
 from catalog.services import datasets as dataset_service
+from catalog.services import pending_changes
 from catalog.services.agencies import list_agencies
+from catalog.services.ownership import field_named
 from catalog.web.forms import DatasetForm
 
 bp = Blueprint("steward", __name__)
@@ -46,7 +48,9 @@ def new_dataset():
             flash("Dataset registered.", "success")
             return redirect(url_for("pages.dataset", dataset_id=record.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("dataset_form.html", form=form, problems=problems, dataset=None), status
+    return render_template(
+        "dataset_form.html", form=form, problems=problems, dataset=None, overrides={}, pending={}
+    ), status
 
 
 @bp.route("/datasets/<dataset_id>/edit", methods=["GET", "POST"])
@@ -81,5 +85,21 @@ def edit_dataset(dataset_id: str):
     else:
         status = 400
     return render_template(
-        "dataset_form.html", form=form, problems=problems, dataset=record
+        "dataset_form.html",
+        form=form,
+        problems=problems,
+        dataset=record,
+        **_source_notes(record),
     ), status
+
+
+def _source_notes(record) -> dict:
+    """What the source says beside the fields a steward overrides (or it proposes to change),
+    keyed by form field name."""
+    by_name = {}
+    for key, rows in (
+        ("overrides", pending_changes.overrides_of_dataset(db.session, record)),
+        ("pending", pending_changes.pending_changes_of(db.session, record)),
+    ):
+        by_name[key] = {field_named(row["field"]): row for row in rows}
+    return by_name

@@ -64,6 +64,14 @@ ROUTES = [
     Route("api_v1.openapi_document", "GET", "public"),
     Route("api_v1.create_dataset", "POST", "api_write_agency", {"agency": "DPH"}),
     Route("api_v1.update_dataset", "PATCH", "api_write_agency", {"keyword": ["x"]}),
+    Route(
+        "api_v1.decide_pending_change",
+        "POST",
+        "api_write_agency",
+        {"field": "accessLevel", "decision": "accept"},
+    ),
+    Route("api_v1.follow_source", "DELETE", "api_write_agency", params=(("field", "title"),)),
+    Route("pending.queue", "GET", "signed_in"),
     # Standards and conformance
     Route("conformance.dashboard", "GET", "cdo_only"),
     Route("conformance.agency", "GET", "public"),
@@ -149,6 +157,10 @@ EXEMPT = {
     "plan.triage_status": "POST form (CSRF); CDO only, tested in tests/plan",
     "harvest.upload_inventory": "POST file upload (CSRF); the source's stewards and the CDO, "
     "tested per role in tests/web/test_inventory_upload.py",
+    "pending.decide": "POST form (CSRF); the dataset's stewards and the CDO, tested per role in "
+    "tests/web/test_pending_changes.py",
+    "pending.follow": "POST form (CSRF); the dataset's stewards and the CDO, tested per role in "
+    "tests/web/test_pending_changes.py",
 }
 
 
