@@ -39,6 +39,9 @@ PARTIAL = ("description", "contactPoint", "rights", "access_level")
 # DCAT-US 1.1 required fields (non-federal): a missing one is a warning on the record.
 DCAT_REQUIRED = ("description", "keyword", "modified", "publisher", "contactPoint", "accessLevel")
 FATAL_FIELDS = ("title", "identifier", "_schema")
+# Problems the annotated spreadsheet leaves out: a DCAT-US field the mapping has no column for is
+# not something the steward can fix in a row.
+UNFLAGGED = ("missing-field",)
 DEFAULT_JOB_TIMEOUT_SECONDS = 6 * 3600
 
 
@@ -315,8 +318,9 @@ class Harvester:
                 if row is not None:
                     failures[row] = problems
                 continue
-            if row is not None and any(p["severity"] == "error" for p in problems):
-                failures[row] = problems
+            flagged = [p for p in problems if p["type"] not in UNFLAGGED]
+            if row is not None and flagged:  # the annotated copy shows dropped values too
+                failures[row] = flagged
             writer.save(
                 Pending(
                     candidate.identifier,

@@ -21,7 +21,7 @@ VOLATILE_KEYS = (
 
 class CkanHarvester(Harvester):
     kind = "ckan"
-    version = "1"
+    version = "2"  # 2: frequency words, media types (normalise.py), long text kept
 
     @property
     def root(self) -> str:

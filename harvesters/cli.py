@@ -110,10 +110,12 @@ def sources_suggest_mapping(path: str) -> None:
     """Print a mapping (TOML) guessed from a spreadsheet's headers, to check and save."""
     from pathlib import Path
 
-    from harvesters.inventory import mapping_to_toml, read_table, suggest_mapping
+    from harvesters.inventory import read_table
+    from harvesters.suggest import mapping_to_toml, suggest_mapping
 
     frame = read_table(Path(path).read_bytes(), path)
-    click.echo(mapping_to_toml(suggest_mapping(list(frame.columns))))
+    sample = frame.head(200).to_dict("records")
+    click.echo(mapping_to_toml(suggest_mapping(list(frame.columns), sample)))
 
 
 @click.command("harvest")

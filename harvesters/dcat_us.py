@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import ijson
 
@@ -21,6 +22,9 @@ DATASET_KEYS = {
 DISTRIBUTION_KEYS = {
     f.data_key or name for name, f in DistributionInputSchema().fields.items() if not f.dump_only
 }
+
+
+SOCRATA_ID = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}$")
 
 
 class PrefixedReader:
@@ -65,7 +69,7 @@ def stream_entries(reader: Any) -> Iterator[dict[str, Any]]:
 
 class DcatUsHarvester(Harvester):
     kind = "dcat-us"
-    version = "1"
+    version = "2"  # 2: frequency words, media types (normalise.py), long text kept
 
     def gather(self) -> Iterator[SourceRecord]:
         reader = open_source(self, self.source.url)
@@ -74,7 +78,7 @@ class DcatUsHarvester(Harvester):
                 if not isinstance(entry, dict):
                     yield SourceRecord(None, {"value": entry})
                     continue
-                yield SourceRecord(_text(entry.get("identifier")), entry)
+                yield SourceRecord(record_identifier(entry, self.source.url), entry)
         finally:
             reader.close()
 
@@ -182,6 +186,23 @@ def _distributions_v10(raw: dict[str, Any]) -> Any:
         if raw.get("format"):
             distributions[0]["mediaType"] = raw["format"]
     return distributions
+
+
+def record_identifier(entry: dict[str, Any], location: str) -> str | None:
+    """The record's identifier; a bare Socrata id (DCAT-US 1.0 portals wrote ``tedy-p7a5``)
+    becomes ``https://<domain>/api/views/<id>``, the identifier the Socrata harvester and the
+    portal's own 1.1 data.json give the same dataset, so the two link instead of duplicating."""
+    identifier = _text(entry.get("identifier"))
+    if identifier is None or not SOCRATA_ID.match(identifier.strip()):
+        return identifier
+    four_by_four = identifier.strip()
+    urls = [entry.get(key) for key in ("accessURL", "landingPage", "webService")]
+    urls += [d.get("accessURL") for d in entry.get("distribution") or [] if isinstance(d, dict)]
+    urls = [u for u in urls if isinstance(u, str) and u.startswith(("http://", "https://"))]
+    urls.sort(key=lambda u: f"/{four_by_four}" not in u)  # the portal's own addresses first
+    hosts = [urlsplit(u).hostname for u in [*urls, location]]
+    host = next((h for h in hosts if h), None)
+    return f"https://{host}/api/views/{four_by_four}" if host else identifier
 
 
 def _text(value: Any) -> str | None:

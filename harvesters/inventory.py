@@ -28,35 +28,6 @@ LIST_SPLIT = re.compile(r"\s*[;,|]\s*")
 # Text a spreadsheet could evaluate as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_FIELDS = ("keyword", "theme", "language", "references", "bureauCode", "programCode")
-# Common inventory headers (normalised) -> DCAT-US field, for the suggested mapping.
-COMMON_HEADERS = {
-    "identifier": ("identifier", "id", "dataset id", "unique identifier", "uid"),
-    "title": ("title", "name", "dataset name", "dataset title", "dataset"),
-    "description": ("description", "notes", "summary", "abstract", "dataset description"),
-    "keyword": ("keyword", "keywords", "tags", "tag"),
-    "modified": ("modified", "last updated", "updated", "last modified", "date updated"),
-    "publisher": ("publisher", "agency", "department", "organization", "owner agency"),
-    "contactPoint.fn": ("contact", "contact name", "steward", "data steward", "owner"),
-    "contactPoint.hasEmail": ("email", "contact email", "steward email"),
-    "accessLevel": ("access level", "access", "public", "is public", "public?", "accesslevel"),
-    "rights": ("rights", "restrictions", "access restrictions"),
-    "license": ("license", "licence"),
-    "spatial": ("spatial", "geography", "geographic coverage"),
-    "temporal": ("temporal", "time period", "temporal coverage"),
-    "accrualPeriodicity": ("frequency", "update frequency", "cadence", "accrual periodicity"),
-    "theme": ("theme", "category", "topic"),
-    "landingPage": ("landing page", "item page", "webpage", "web page", "link"),
-    "distribution.accessURL": ("url", "access url", "download url", "endpoint"),
-    "distribution.format": ("format", "formats", "file format"),
-}
-ACCESS_VOCABULARY = {
-    "yes": "public",
-    "public": "public",
-    "no": "non-public",
-    "restricted": "restricted public",
-    "non-public": "non-public",
-    "restricted public": "restricted public",
-}
 
 
 def load_mapping(path: Path | str) -> dict[str, Any]:
@@ -65,44 +36,6 @@ def load_mapping(path: Path | str) -> dict[str, Any]:
     if not isinstance(mapping.get("columns"), dict) or "title" not in mapping["columns"]:
         raise ValueError(f"{path}: a mapping needs a [columns] table with at least `title`.")
     return mapping
-
-
-def suggest_mapping(headers: list[str]) -> dict[str, Any]:
-    """A mapping guessed from common header names; the steward checks and saves it as TOML."""
-    columns: dict[str, str] = {}
-    for header in headers:
-        key = _norm(header)
-        for field_name, names in COMMON_HEADERS.items():
-            if key in names and field_name not in columns:
-                columns[field_name] = header
-                break
-    mapping: dict[str, Any] = {"columns": columns, "defaults": {}}
-    if "accessLevel" in columns:
-        mapping["vocabularies"] = {"accessLevel": dict(ACCESS_VOCABULARY)}
-    if "identifier" not in columns and "title" in columns:
-        mapping["source"] = {
-            "identifier": [
-                columns.get("distribution.accessURL", columns["title"]),
-                columns["title"],
-            ]
-        }
-    return mapping
-
-
-def mapping_to_toml(mapping: dict[str, Any]) -> str:
-    lines = []
-    for table in ("source", "columns", "defaults"):
-        if table in mapping:
-            lines.append(f"[{table}]")
-            for key, value in mapping[table].items():
-                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-            lines.append("")
-    for field_name, vocabulary in (mapping.get("vocabularies") or {}).items():
-        lines.append(f"[vocabularies.{_toml_key(field_name)}]")
-        for key, value in vocabulary.items():
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-        lines.append("")
-    return "\n".join(lines)
 
 
 def read_table(data: bytes, name: str) -> pd.DataFrame:
@@ -118,7 +51,7 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
 
 class InventoryHarvester(Harvester):
     kind = "inventory"
-    version = "1"
+    version = "2"  # 2: frequency words, media types (normalise.py), long text kept
 
     def __init__(self, *args: Any, location: str | None = None, **kwargs: Any) -> None:
         """``location``: read this run from that file (a steward's upload), not the source's url."""
@@ -323,15 +256,3 @@ def _date_text(value: str) -> str:
 
 def _norm(text: str) -> str:
     return " ".join(str(text).casefold().replace("_", " ").split())
-
-
-def _toml_key(key: str) -> str:
-    return key if re.match(r"^[A-Za-z0-9_-]+$", key) else '"' + key.replace('"', '\\"') + '"'
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

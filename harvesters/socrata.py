@@ -27,7 +27,7 @@ LICENSES = {
 
 class SocrataHarvester(Harvester):
     kind = "socrata"
-    version = "1"
+    version = "2"  # 2: frequency words, media types (normalise.py), long text kept
 
     @property
     def root(self) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from catalog.db import db
 from catalog.models import AuditEvent, Dataset
+from harvesters.dcat_us import record_identifier
 from tests.conftest import FIXTURES
 from tests.harvesters.conftest import PORTAL, dataset_by_identifier, table_counts
 
@@ -48,7 +49,7 @@ def test_every_data_json_fixture_harvests_with_counts_and_mapped_fields(
     assert job.failed == duplicates
     assert job.added == len(set(identifiers))
     first = records[1] if isinstance(json.loads(path.read_text()), list) else records[0]
-    dataset = dataset_by_identifier(str(first["identifier"]))
+    dataset = dataset_by_identifier(record_identifier(first, URL))
     assert dataset.title == first["title"].strip()
     assert dataset.status == "active"
     if isinstance(first.get("keyword"), list):
@@ -63,7 +64,7 @@ def test_v11_fields_are_mapped(make_source, harvest) -> None:
     serve(CDC.read_bytes())
     harvest(make_source(agency_code="DPH"))
     entry = entries(CDC)[0]
-    dataset = dataset_by_identifier(entry["identifier"])
+    dataset = dataset_by_identifier(record_identifier(entry, URL))
     assert dataset.contact_email == entry["contactPoint"]["hasEmail"].removeprefix("mailto:")
     assert dataset.landing_page == entry["landingPage"]
     assert dataset.bureau_code == entry["bureauCode"]
@@ -84,7 +85,7 @@ def test_v10_fields_are_mapped_and_unmatched_publisher_goes_to_unassigned(
     serve(path.read_bytes())
     harvest(make_source())
     entry = entries(path)[1]
-    dataset = dataset_by_identifier(entry["identifier"])
+    dataset = dataset_by_identifier(record_identifier(entry, URL))
     assert dataset.issued == entry["releaseDate"]
     assert dataset.modified == entry["modified"]
     assert dataset.distributions[0].access_url == entry["distribution"][0]["accessURL"]
@@ -103,7 +104,8 @@ def test_v10_values_of_the_wrong_type_are_dropped_with_a_warning_not_the_record(
     serve(json.dumps(document))
     job = harvest(make_source())
     assert (job.status, job.failed, job.added) == ("succeeded", 0, len(document))
-    dataset = dataset_by_identifier(odd["identifier"])
+    identifier = record_identifier(odd, URL)
+    dataset = dataset_by_identifier(identifier)
     assert dataset.title == odd["title"]
     assert dataset.keyword == [] and dataset.theme == [] and dataset.distributions == []
     from catalog.services.harvest import error_groups
@@ -114,7 +116,7 @@ def test_v10_values_of_the_wrong_type_are_dropped_with_a_warning_not_the_record(
         for g in items
     }
     for field in ("keyword", "accessLevel", "theme", "distribution"):
-        assert (odd["identifier"], field) in warned
+        assert (identifier, field) in warned
 
 
 @responses.activate
@@ -254,7 +256,7 @@ def test_governance_fields_and_steward_edits_survive_a_reharvest(make_source, ha
     serve(json.dumps(document))
     source = make_source()
     harvest(source)
-    dataset = dataset_by_identifier(entry["identifier"])
+    dataset = dataset_by_identifier(record_identifier(entry, URL))
     update_dataset(
         db.session,
         dataset.id,

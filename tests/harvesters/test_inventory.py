@@ -9,7 +9,7 @@ import pandas as pd
 from catalog.db import db
 from catalog.services.harvest import error_groups
 from config.settings import CONFIG_DIR
-from harvesters.inventory import mapping_to_toml, suggest_mapping
+from harvesters.suggest import mapping_to_toml, suggest_mapping
 from tests.conftest import FIXTURES
 from tests.harvesters.conftest import dataset_by_identifier
 
