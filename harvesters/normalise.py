@@ -54,9 +54,10 @@ def guess_media_type(format_: Any, url: Any) -> str | None:
         name = format_.strip().lower()
         if MEDIA_TYPE.match(name):
             return name
-        known = FORMAT_MEDIA_TYPES.get(name) or mimetypes.guess_type(f"file.{name}")[0]
-        if known:
-            return known
+        for word in dict.fromkeys((name, name.split()[0].strip(".,;:"))):  # "ZIP of CSV (...)"
+            known = FORMAT_MEDIA_TYPES.get(word) or mimetypes.guess_type(f"file.{word}")[0]
+            if known:
+                return known
     if isinstance(url, str) and url:
         path = urlsplit(url).path
         suffix = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
