@@ -82,8 +82,10 @@ def get_dataset(dataset_id: str):
           description: No such dataset
           content: {application/json: {schema: Errors}}
     """
-    dataset = dataset_service.get_dataset(db.session, dataset_id)
-    viewer = api_user()
+    return _detail(dataset_service.get_dataset(db.session, dataset_id), api_user())
+
+
+def _detail(dataset, viewer):
     body = present_dataset(dataset, viewer)
     body["conformance"] = conformance_for(db.session, dataset, viewer)
     body["sharing_reviews"] = sharing_reviews_for(db.session, dataset, viewer)
@@ -202,7 +204,7 @@ def decide_pending_change(dataset_id: str):
         raise InvalidInput({"decision": ["Must be one of: accept, reject."]})
     dataset = pending_changes.decide_pending_change(db.session, dataset_id, field, decision, actor)
     db.session.commit()
-    return get_dataset(dataset.id)
+    return _detail(dataset, actor)
 
 
 @api_v1.delete("/datasets/<dataset_id>/overrides/<field>")
@@ -230,7 +232,7 @@ def follow_source(dataset_id: str, field: str):
     actor = require_token_user()
     dataset = pending_changes.follow_source(db.session, dataset_id, field, actor)
     db.session.commit()
-    return get_dataset(dataset.id)
+    return _detail(dataset, actor)
 
 
 def _json_body() -> dict:
