@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from catalog.models import STATUS_ACTIVE, STATUS_WITHDRAWN, HarvestJob, HarvestSource
 from catalog.services import dataset_batch, harvest_links
 from catalog.services.harvest_links import LinkState, record_row
-from catalog.services.ownership import source_form
+from catalog.services.ownership import label, source_form
 from harvesters.agencies import AgencyResolver
 
 CHUNK = 1000
@@ -33,6 +33,16 @@ class Pending:
     data: dict[str, Any]
     problems: list[dict]
     payload: dict[str, Any]
+
+
+def _held(fields: list[str]) -> dict[str, Any]:
+    names = ", ".join(label(f) for f in fields)
+    return {
+        "severity": "info",
+        "type": "pending-change",
+        "field": None,
+        "message": f"The source changed {names}: held for a steward's sign-off.",
+    }
 
 
 class BatchWriter:
@@ -156,6 +166,8 @@ class BatchWriter:
                 continue
             hashes.append((key, pending.hash))
             state.hash, state.withdrawn_by_harvest = pending.hash, False
+            if key in result.proposed:
+                pending.problems = [*pending.problems, _held(result.proposed[key])]
             if key in result.changed:
                 self.job.updated += 1
                 state.status = STATUS_ACTIVE if state.status == STATUS_WITHDRAWN else state.status

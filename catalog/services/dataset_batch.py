@@ -62,6 +62,7 @@ class BatchResult:
     changed: set[str] = field(default_factory=set)  # keys whose dataset was written
     taken: dict[str, str] = field(default_factory=dict)  # create: identifier already in use
     refused: dict[str, str] = field(default_factory=dict)  # key -> why (agency scope)
+    proposed: dict[str, list[str]] = field(default_factory=dict)  # key -> fields held for sign-off
 
 
 def scope_message(session: Session, agency_id: int, scope: Collection[int]) -> str:
@@ -189,6 +190,7 @@ def update_from_source(
         proposals = _sign_off(item, now_values, ov, pe, moves, source_id, job_id, now)
         reinstate = item.reinstate and now_values["status"] == STATUS_WITHDRAWN
         if proposals:
+            result.proposed[item.key] = list(proposals)
             before = {name: now_values[name] for name in proposals}
             audits.append(
                 _audit(actor, "dataset.change_proposed", item.dataset_id, before, proposals, now)
