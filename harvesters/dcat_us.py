@@ -49,8 +49,9 @@ def open_source(harvester: Harvester, location: str) -> Any:
     return Path(location).expanduser().open("rb")
 
 
-def stream_entries(reader: Any) -> Iterator[dict[str, Any]]:
-    """Dataset entries from a data.json of either form."""
+def stream_entries(reader: Any, forms: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Dataset entries from a data.json of either form (appended to ``forms``: "1.0" for a
+    top-level array, "1.1" for a catalog object)."""
     head = b""
     while True:
         chunk = reader.read(65536)
@@ -64,6 +65,8 @@ def stream_entries(reader: Any) -> Iterator[dict[str, Any]]:
         raise not_json(str(location), getattr(reader, "content_type", None))
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     prefix = "item" if stripped.startswith(b"[") else "dataset.item"
+    if forms is not None:
+        forms.append("1.0" if prefix == "item" else "1.1")
     yield from ijson.items(PrefixedReader(head, reader), prefix, use_float=True)
 
 
@@ -71,10 +74,14 @@ class DcatUsHarvester(Harvester):
     kind = "dcat-us"
     version = "2"  # 2: frequency words, media types (normalise.py), long text kept
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.forms: list[str] = []  # the form of the document read
+
     def gather(self) -> Iterator[SourceRecord]:
         reader = open_source(self, self.source.url)
         try:
-            for entry in stream_entries(reader):
+            for entry in stream_entries(reader, self.forms):
                 if not isinstance(entry, dict):
                     yield SourceRecord(None, {"value": entry})
                     continue
@@ -83,6 +90,10 @@ class DcatUsHarvester(Harvester):
             reader.close()
 
     def transform(self, raw: dict[str, Any]) -> dict[str, Any]:
+        # A catalog object is 1.1, whatever a record lacks (one without a publisher or a contact
+        # once went through the 1.0 mapping, which reads a missing accessLevel as public).
+        if self.forms[-1:] == ["1.1"] and not _looks_v10(raw):
+            return transform_v11(raw)
         if ("conformsTo" in raw and "@type" in raw) or _looks_v11(raw):
             return transform_v11(raw)
         return transform_v10(raw)
@@ -90,6 +101,10 @@ class DcatUsHarvester(Harvester):
 
 def _looks_v11(raw: dict[str, Any]) -> bool:
     return isinstance(raw.get("publisher"), dict) or isinstance(raw.get("contactPoint"), dict)
+
+
+def _looks_v10(raw: dict[str, Any]) -> bool:
+    return isinstance(raw.get("publisher"), str) or "keywords" in raw or "mbox" in raw
 
 
 def transform_v11(raw: dict[str, Any]) -> dict[str, Any]:
