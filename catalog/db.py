@@ -59,6 +59,7 @@ def analyze(session: Session, *tables: str) -> None:
         for table in tables:
             session.execute(text(f"ANALYZE {table}"))
     elif dialect == "sqlite":
+        session.execute(text("PRAGMA analysis_limit=1000"))  # samples: bounded cost
         session.execute(text("PRAGMA optimize"))
 
 

@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from catalog.db import analyze
 from catalog.models import HarvestJob, HarvestSource
 from catalog.services.conformance import take_snapshot
 from harvesters.http import HttpClient, HttpSettings
+from harvesters.writer import ANALYZED_TABLES
 
 
 def run_harvest(
@@ -33,6 +35,7 @@ def run_harvest(
         if http is None:
             client.close()
     if job.added or job.updated or job.withdrawn:
+        analyze(session, *ANALYZED_TABLES, "harvest_record", "audit_event")
         # Conformance adoption is charted from snapshots: record where this harvest left it.
         take_snapshot(session)
         session.commit()

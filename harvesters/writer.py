@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from catalog.db import analyze
 from catalog.models import STATUS_ACTIVE, STATUS_WITHDRAWN, HarvestJob, HarvestSource
 from catalog.services import dataset_batch, harvest_links
 from catalog.services.harvest_links import LinkState, record_row
@@ -23,6 +24,13 @@ from catalog.services.ownership import label, source_form
 from harvesters.agencies import AgencyResolver
 
 CHUNK = 1000
+# Tables a harvest grows; their statistics are refreshed as they grow (PostgreSQL plans batch
+# lookups by row counts: a plan made when a table was empty stays slow after 100,000 inserts).
+ANALYZED_TABLES = (
+    "dataset", "distribution", "harvest_link", "conformance_result", "field_override",
+    "pending_change",
+)  # fmt: skip
+ANALYZE_FIRST = 2000
 
 
 @dataclass
@@ -64,6 +72,8 @@ class BatchWriter:
         self.adds: list[Pending] = []
         self.updates: list[tuple[Pending, LinkState]] = []
         self.records: list[dict[str, Any]] = []
+        self.written = 0
+        self.analyze_at = max(ANALYZE_FIRST, len(self.links))
 
     @property
     def size(self) -> int:
@@ -102,7 +112,11 @@ class BatchWriter:
             self._update(self.updates)
         harvest_links.add_records(self.session, self.records)
         self.session.flush()
+        self.written += len(self.adds) + len(self.updates)
         self.adds, self.updates, self.records = [], [], []
+        if self.written >= self.analyze_at:  # at 2,000 written, then at 4x as many each time
+            analyze(self.session, *ANALYZED_TABLES)
+            self.analyze_at = self.written * 4
 
     def _says(self, pending: Pending, dataset_id: str | None = None) -> dataset_batch.SourceSays:
         agency_id = self.resolver.resolve(

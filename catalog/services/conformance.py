@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from catalog.db import analyze, any_of
 from catalog.models import (
     STATUS_ACTIVE,
     Agency,
@@ -97,7 +98,9 @@ def evaluate_all(session: Session, rule_set: RuleSet) -> int:
             select(Dataset.id).where(Dataset.status == STATUS_ACTIVE).order_by(Dataset.id)
         )
     )
-    return evaluate_datasets(session, ids, rule_set, replace=False)
+    done = evaluate_datasets(session, ids, rule_set, replace=False)
+    analyze(session, "conformance_result", "dataset")  # the dashboard's plans need the new sizes
+    return done
 
 
 RESULT_COLUMNS = (
@@ -135,7 +138,9 @@ def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet, *, repl
         session, ids, with_links=any(r.kind == "link_check" for r in rule_set.rules)
     )
     if replace:
-        session.execute(delete(ConformanceResult).where(ConformanceResult.dataset_id.in_(ids)))
+        session.execute(
+            delete(ConformanceResult).where(any_of(session, ConformanceResult.dataset_id, ids))
+        )
     now = rule_set.context["now"]
     if session.get_bind().dialect.name == "sqlite":
         now = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # how SQLAlchemy stores DateTime on SQLite
@@ -172,7 +177,7 @@ def _load_records(session: Session, ids: list[str], *, with_links: bool) -> list
     query = (
         select(*(_D[name] for name in RECORD_COLUMNS), Agency.name.label("agency_name"))
         .join(Agency, Agency.id == _D.agency_id)
-        .where(_D.id.in_(ids), _D.status == STATUS_ACTIVE)
+        .where(any_of(session, _D.id, ids), _D.status == STATUS_ACTIVE)
     )
     # Plain tuples zipped with the column names: RowMapping -> dict costs more than the query.
     keys = (*RECORD_COLUMNS, "agency_name")
@@ -187,7 +192,7 @@ def _load_records(session: Session, ids: list[str], *, with_links: bool) -> list
     dist_keys = ("dataset_id", *DIST_COLUMNS)
     for row in session.execute(
         select(dist.dataset_id, *(dist[name] for name in DIST_COLUMNS))
-        .where(dist.dataset_id.in_(list(records)))
+        .where(any_of(session, dist.dataset_id, list(records)))
         .order_by(dist.dataset_id, dist.position)
     ):
         records[row[0]]["distributions"].append(dict(zip(dist_keys, row, strict=True)))
@@ -211,7 +216,7 @@ def _link_status(session: Session, urls: set[str]) -> dict[str, tuple[bool, str]
     for start in range(0, len(hashes), CHUNK):
         for row in session.execute(
             select(LinkCheck.url_hash, LinkCheck.ok, LinkCheck.detail).where(
-                LinkCheck.url_hash.in_(hashes[start : start + CHUNK])
+                any_of(session, LinkCheck.url_hash, hashes[start : start + CHUNK])
             )
         ):
             found[by_hash[row.url_hash]] = (row.ok, row.detail)

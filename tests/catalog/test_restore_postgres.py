@@ -87,7 +87,7 @@ def sqlite_catalog(instance: Path) -> tuple[str, dict[str, str]]:
          "INDEX_DIR": str(instance / "index"), "SECRET_KEY": "restore-test"}
     )  # fmt: skip
     with app.app_context():
-        steward = create_user(db.session, "steward@dph.ct.gov", "steward", agency_codes=["DPH"])
+        steward = create_user(db.session, "restorer@dph.ct.gov", "steward", agency_codes=["DPH"])
         issue_token(db.session, steward)
         from catalog.models import Agency, Dataset
 
