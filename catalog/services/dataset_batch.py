@@ -204,15 +204,13 @@ def update_from_source(
         if reinstate:
             new.update(status=STATUS_ACTIVE, withdrawn_at=None)
             before["status"], after["status"] = STATUS_WITHDRAWN, STATUS_ACTIVE
-        rows.append(
-            {
-                "b_id": item.dataset_id,
-                "b_modified_at": parse_modified(new["modified"]),
-                "b_status": new["status"],
-                "b_withdrawn_at": new["withdrawn_at"],
-                **{f"b_{name}": new[name] for name in _WRITTEN},
-            }
-        )
+        columns = [name for name in _WRITTEN if name in changes]
+        if "modified" in changes:
+            columns.append("modified_at")
+            new["modified_at"] = parse_modified(new["modified"])
+        if reinstate:
+            columns += ["status", "withdrawn_at"]
+        rows.append({"b_id": item.dataset_id, **{f"b_{name}": new[name] for name in columns}})
         if "distribution" in changes:
             dist_ids.append(item.dataset_id)
             new_dists += [
@@ -221,20 +219,7 @@ def update_from_source(
             ]
         action = "dataset.reinstate" if reinstate else "dataset.update"
         audits.append(_audit(actor, action, item.dataset_id, before, after, now))
-    if rows:
-        session.execute(
-            update(_T)
-            .where(_T.c.id == bindparam("b_id"))
-            .values(
-                version=_T.c.version + 1,
-                updated_at=now,
-                modified_at=bindparam("b_modified_at"),
-                status=bindparam("b_status"),
-                withdrawn_at=bindparam("b_withdrawn_at"),
-                **{name: bindparam(f"b_{name}") for name in _WRITTEN},
-            ),
-            rows,
-        )
+    _update_rows(session, rows, now)
     if dist_ids:
         dist = Distribution.__table__
         session.execute(delete(dist).where(any_of(session, dist.c.dataset_id, dist_ids)))
@@ -348,6 +333,26 @@ def _sign_off(
         )
         proposals[name] = value
     return proposals
+
+
+def _update_rows(session: Session, rows: list[dict[str, Any]], now: Any) -> None:
+    """One UPDATE per set of changed columns (a nightly re-harvest changes the same two or three
+    in every record): only what changed is sent, ``version + 1`` for each row."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for keys, group in groups.items():
+        columns = [key.removeprefix("b_") for key in keys if key != "b_id"]
+        session.execute(
+            update(_T)
+            .where(_T.c.id == bindparam("b_id"))
+            .values(
+                version=_T.c.version + 1,
+                updated_at=now,
+                **{name: bindparam(f"b_{name}") for name in columns},
+            ),
+            group,
+        )
 
 
 def _write_moves(session: Session, moves: dict[str, list[Any]]) -> None:
