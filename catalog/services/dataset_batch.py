@@ -26,17 +26,17 @@ from catalog.models import (
     AuditEvent,
     Dataset,
     Distribution,
-    FieldOverride,
-    PendingChange,
 )
 from catalog.models._common import new_public_id, utcnow
 from catalog.services.audit import actor_label
 from catalog.services.datasets import parse_modified
 from catalog.services.ownership import (
-    DIRECT_FIELDS,
     DISTRIBUTION_FIELDS,
     OWNED_COLUMNS,
+    direct_changes,
     load_rows,
+    sign_off_changes,
+    write_moves,
 )
 
 _T = Dataset.__table__
@@ -186,8 +186,10 @@ def update_from_source(
         result.saved[item.key] = item.dataset_id
         ov = overrides.get(item.dataset_id, {})
         pe = pending.get(item.dataset_id, {})
-        changes = _direct_changes(item.values, now_values, ov, moves)
-        proposals = _sign_off(item, now_values, ov, pe, moves, source_id, job_id, now)
+        changes = direct_changes(item.values, now_values, ov, moves)
+        proposals = sign_off_changes(
+            item.dataset_id, item.values, now_values, ov, pe, moves, source_id, job_id, now
+        )
         reinstate = item.reinstate and now_values["status"] == STATUS_WITHDRAWN
         if proposals:
             result.proposed[item.key] = list(proposals)
@@ -224,7 +226,7 @@ def update_from_source(
         dist = Distribution.__table__
         session.execute(delete(dist).where(any_of(session, dist.c.dataset_id, dist_ids)))
         _insert(session, dist, new_dists)
-    _write_moves(session, moves)
+    write_moves(session, moves)
     _insert(session, AuditEvent.__table__, audits)
     _changed(session, [row["b_id"] for row in rows])
     return result
@@ -271,70 +273,6 @@ def withdraw_datasets(session: Session, dataset_ids: list[str], actor: str) -> l
 # ----------------------------------------------------------------------------------------------
 
 
-def _direct_changes(
-    says: dict[str, Any],
-    now_values: dict[str, Any],
-    overrides: dict[str, tuple[int, Any]],
-    moves: dict[str, list[Any]],
-) -> dict[str, Any]:
-    changes = {}
-    for name in DIRECT_FIELDS:
-        value = says[name]
-        if name in overrides:
-            override_id, source_value = overrides[name]
-            if value != source_value:
-                moves["override_source"].append((override_id, value))
-        elif value != now_values[name]:
-            changes[name] = value
-    return changes
-
-
-def _sign_off(
-    item: SourceSays,
-    now_values: dict[str, Any],
-    overrides: dict[str, tuple[int, Any]],
-    pending: dict[str, tuple[int, Any]],
-    moves: dict[str, list[Any]],
-    source_id: int | None,
-    job_id: int | None,
-    now: Any,
-) -> dict[str, Any]:
-    """Pending changes for the sign-off fields; returns the values newly proposed."""
-    proposals = {}
-    for name in SIGN_OFF_FIELDS:
-        value, held = item.values[name], now_values[name]
-        if name in pending:
-            pending_id, proposed = pending[name]
-            if value == held:
-                moves["pending_drop"].append(pending_id)  # the source came back
-            elif value != proposed:
-                moves["pending_update"].append((pending_id, value, job_id, now))
-                proposals[name] = value
-            continue
-        if name in overrides:
-            override_id, source_value = overrides[name]
-            if value == held:
-                moves["override_drop"].append(override_id)  # source and steward agree now
-                continue
-            if value == source_value:
-                continue  # decided before (kept or rejected): not raised again
-            moves["override_drop"].append(override_id)
-        elif value == held:
-            continue
-        moves["pending_add"].append(
-            {
-                "dataset_id": item.dataset_id,
-                "field": name,
-                "proposed": value,
-                "source_id": source_id,
-                "job_id": job_id,
-                "detected_at": now,
-            }
-        )
-        proposals[name] = value
-    return proposals
-
-
 def _update_rows(session: Session, rows: list[dict[str, Any]], now: Any) -> None:
     """One UPDATE per set of changed columns (a nightly re-harvest changes the same two or three
     in every record): only what changed is sent, ``version + 1`` for each row."""
@@ -353,38 +291,6 @@ def _update_rows(session: Session, rows: list[dict[str, Any]], now: Any) -> None
             ),
             group,
         )
-
-
-def _write_moves(session: Session, moves: dict[str, list[Any]]) -> None:
-    overrides, pending = FieldOverride.__table__, PendingChange.__table__
-    if moves["override_source"]:
-        session.execute(
-            update(overrides)
-            .where(overrides.c.id == bindparam("b_id"))
-            .values(source_value=bindparam("b_value")),
-            [{"b_id": i, "b_value": v} for i, v in moves["override_source"]],
-        )
-    if moves["override_drop"]:
-        session.execute(
-            delete(overrides).where(any_of(session, overrides.c.id, moves["override_drop"]))
-        )
-    if moves["pending_drop"]:
-        session.execute(delete(pending).where(any_of(session, pending.c.id, moves["pending_drop"])))
-    if moves["pending_update"]:
-        session.execute(
-            update(pending)
-            .where(pending.c.id == bindparam("b_id"))
-            .values(
-                proposed=bindparam("b_value"),
-                job_id=bindparam("b_job"),
-                detected_at=bindparam("b_at"),
-            ),
-            [
-                {"b_id": i, "b_value": v, "b_job": j, "b_at": at}
-                for i, v, j, at in moves["pending_update"]
-            ],
-        )
-    _insert(session, pending, moves["pending_add"])
 
 
 def _load_current(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from catalog.db import any_of
@@ -148,12 +148,6 @@ def note_local_edit(
     session.flush()
 
 
-def clear_rows(session: Session, dataset_ids: list[str]) -> None:
-    """Forget overrides and pending changes of datasets no longer owned by a source."""
-    for model in (FieldOverride, PendingChange):
-        session.execute(delete(model).where(any_of(session, model.dataset_id, dataset_ids)))
-
-
 def load_rows(
     session: Session, dataset_ids: list[str]
 ) -> tuple[dict[str, dict[str, tuple[int, Any]]], dict[str, dict[str, tuple[int, Any]]]]:
@@ -179,3 +173,104 @@ def load_rows(
     ):
         pending.setdefault(row[0], {})[row[1]] = (row[2], row[3])
     return overrides, pending
+
+
+# -- a batch from a source ---------------------------------------------------------------------
+
+
+def direct_changes(
+    says: dict[str, Any],
+    now_values: dict[str, Any],
+    overrides: dict[str, tuple[int, Any]],
+    moves: dict[str, list[Any]],
+) -> dict[str, Any]:
+    changes = {}
+    for name in DIRECT_FIELDS:
+        value = says[name]
+        if name in overrides:
+            override_id, source_value = overrides[name]
+            if value != source_value:
+                moves["override_source"].append((override_id, value))
+        elif value != now_values[name]:
+            changes[name] = value
+    return changes
+
+
+def sign_off_changes(
+    dataset_id: str,
+    says: dict[str, Any],
+    now_values: dict[str, Any],
+    overrides: dict[str, tuple[int, Any]],
+    pending: dict[str, tuple[int, Any]],
+    moves: dict[str, list[Any]],
+    source_id: int | None,
+    job_id: int | None,
+    now: Any,
+) -> dict[str, Any]:
+    """Pending changes for the sign-off fields; returns the values newly proposed."""
+    proposals = {}
+    for name in SIGN_OFF_FIELDS:
+        value, held = says[name], now_values[name]
+        if name in pending:
+            pending_id, proposed = pending[name]
+            if value == held:
+                moves["pending_drop"].append(pending_id)  # the source came back
+            elif value != proposed:
+                moves["pending_update"].append((pending_id, value, job_id, now))
+                proposals[name] = value
+            continue
+        if name in overrides:
+            override_id, source_value = overrides[name]
+            if value == held:
+                moves["override_drop"].append(override_id)  # source and steward agree now
+                continue
+            if value == source_value:
+                continue  # decided before (kept or rejected): not raised again
+            moves["override_drop"].append(override_id)
+        elif value == held:
+            continue
+        moves["pending_add"].append(
+            {
+                "dataset_id": dataset_id,
+                "field": name,
+                "proposed": value,
+                "source_id": source_id,
+                "job_id": job_id,
+                "detected_at": now,
+            }
+        )
+        proposals[name] = value
+    return proposals
+
+
+def write_moves(session: Session, moves: dict[str, list[Any]]) -> None:
+    overrides, pending = FieldOverride.__table__, PendingChange.__table__
+    if moves["override_source"]:
+        session.execute(
+            update(overrides)
+            .where(overrides.c.id == bindparam("b_id"))
+            .values(source_value=bindparam("b_value")),
+            [{"b_id": i, "b_value": v} for i, v in moves["override_source"]],
+        )
+    if moves["override_drop"]:
+        session.execute(
+            delete(overrides).where(any_of(session, overrides.c.id, moves["override_drop"]))
+        )
+    if moves["pending_drop"]:
+        session.execute(delete(pending).where(any_of(session, pending.c.id, moves["pending_drop"])))
+    if moves["pending_update"]:
+        session.execute(
+            update(pending)
+            .where(pending.c.id == bindparam("b_id"))
+            .values(
+                proposed=bindparam("b_value"),
+                job_id=bindparam("b_job"),
+                detected_at=bindparam("b_at"),
+            ),
+            [
+                {"b_id": i, "b_value": v, "b_job": j, "b_at": at}
+                for i, v, j, at in moves["pending_update"]
+            ],
+        )
+    if moves["pending_add"]:
+        session.execute(insert(pending), moves["pending_add"])
