@@ -128,8 +128,9 @@ class BatchWriter:
         return dataset_batch.SourceSays(pending.identifier, values, agency_id, dataset_id)
 
     def _create(self, adds: list[Pending]) -> None:
+        says = {p.identifier: self._says(p) for p in adds}
         result = dataset_batch.create_datasets(
-            self.session, [self._says(p) for p in adds], self.actor, scope=self.scope
+            self.session, list(says.values()), self.actor, scope=self.scope
         )
         links = []
         for pending in adds:
@@ -153,7 +154,9 @@ class BatchWriter:
                     "last_job_id": self.job.id,
                 }
             )
-            self.links[key] = LinkState(0, dataset_id, pending.hash, owner, False, STATUS_ACTIVE, 0)
+            agency_id = says[key].agency_id  # (a linked dataset's agency: not used this run)
+            state = LinkState(0, dataset_id, pending.hash, owner, False, STATUS_ACTIVE, agency_id)
+            self.links[key] = state
             self._record(pending, dataset_id, outcome, pending.data.get("title"))
         harvest_links.add_links(self.session, links)
 
