@@ -79,8 +79,13 @@ class DatasetForm(FlaskForm):
     def to_payload(self) -> dict[str, Any]:
         """The form's values as a DCAT-US payload for the dataset services.
 
-        Absent values become "" (blank), which the schema reads as "no value".
+        Absent values become "" (blank), which the schema reads as "no value". Browsers send a
+        text area's line breaks as CRLF: they go back to LF, so saving an unchanged form changes
+        nothing (and overrides nothing a source said).
         """
+        for area in (self.description, self.rights, self.notes):
+            if isinstance(area.data, str):
+                area.data = area.data.replace("\r\n", "\n")
         return _blank_for_none(
             {
                 "agency": self.agency.data,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import pytest
 from sqlalchemy import select
 
 from catalog.db import db
-from catalog.models import Dataset, PendingChange
+from catalog.models import Dataset, FieldOverride, PendingChange
 from catalog.services.datasets import update_dataset
 from catalog.services.harvest import add_source
 from harvesters.runner import run_harvest
@@ -125,3 +126,35 @@ def test_follow_the_source_from_the_edit_form(app, client, harvested, owner):
 def _token(client) -> str:
     """A CSRF token from a signed-in page (the sign-out form carries one)."""
     return csrf_from(client.get("/pending-changes").text)
+
+
+def test_saving_the_form_unchanged_overrides_nothing(app, client, harvested, owner):
+    assert sign_in(client, owner.email).status_code == 302
+    with app.app_context():
+        dataset = db.session.get(Dataset, harvested)
+        description = dataset.description
+        assert "\n" in description  # CDC's paragraphs
+    form = client.get(f"/datasets/{harvested}/edit").text
+    fields = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', form))
+    fields.update(
+        {
+            name: html.unescape(value)
+            for name, value in re.findall(
+                r'<textarea[^>]*name="([a-z_]+)"[^>]*>\n?(.*?)</textarea>', form, re.S
+            )
+        }
+    )
+    fields.update(
+        dict(
+            re.findall(
+                r'<select[^>]*name="([a-z_]+)".*?<option selected value="([^"]*)"', form, re.S
+            )
+        )
+    )
+    fields["description"] = fields["description"].replace("\n", "\r\n")  # as browsers send it
+    saved = client.post(f"/datasets/{harvested}/edit", data=fields)
+    assert saved.status_code == 302, saved.text[:2000]
+    with app.app_context():
+        rows = db.session.scalars(select(FieldOverride.field)).all()
+        assert rows == ["title"]  # only the steward's earlier title; the form added nothing
+        assert db.session.get(Dataset, harvested).description == description
