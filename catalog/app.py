@@ -63,6 +63,9 @@ def _init_extensions_and_areas(app: Flask) -> None:
     from search_index import init_app as init_search
 
     init_standards(app)
+    from catalog.exports.fragments import init_app as init_fragments
+
+    init_fragments(app)
 
     init_web(app)
     init_api(app)

@@ -69,6 +69,13 @@ class BaseConfig:
             # A running job silent for this long is taken as killed or stuck and marked failed.
             HARVEST_JOB_TIMEOUT_SECONDS=_env_int("HARVEST_JOB_TIMEOUT_SECONDS", 6 * 3600),
             RATELIMIT_STORAGE_URI=_env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
+            # The site's public address: dataset IRIs in DCAT exports and RDF (else the host a
+            # request came to).
+            PUBLIC_URL=_env("PUBLIC_URL"),
+            # Named in DCAT-US 3.0 exports for datasets whose record and agency give no contact
+            # address (3.0 requires one): set it to the catalog's monitored mailbox.
+            DCAT_CONTACT_NAME=_env("DCAT_CONTACT_NAME", "Connecticut Chief Data Officer"),
+            DCAT_CONTACT_EMAIL=_env("DCAT_CONTACT_EMAIL", "opendata@ct.gov"),
             SECRET_KEY=cls.secret_key(instance_dir),
         )
         return settings

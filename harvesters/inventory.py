@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
+from catalog.dcat.values import frequency
 from catalog.models import HarvestJob
 from harvesters.base import Harvester, SourceRecord
-from harvesters.dcat_us import FREQUENCIES
 
 ERRORS_COLUMN = "errors"
 SEVERITY_COLUMN = "severity"
@@ -207,7 +207,7 @@ def transform_row(raw: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any
         if field_name in vocabularies:
             value = _lookup(vocabularies[field_name], value, field_name)
         elif field_name == "accrualPeriodicity":
-            value = FREQUENCIES.get(value.strip().lower(), value)
+            value = frequency(value) or value
         values[field_name] = value
     payload: dict[str, Any] = {}
     contact: dict[str, str] = {}

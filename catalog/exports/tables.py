@@ -14,7 +14,8 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from catalog.exports.datajson import public_dcat_view
+from catalog.dcat.records import record_of
+from catalog.dcat.v11 import public_v11
 from catalog.models import Dataset, User
 from catalog.permissions import can_see_internal
 from catalog.schemas.present import present_dataset
@@ -75,8 +76,8 @@ def iter_rows(datasets: Iterable[Dataset], viewer: User | None) -> Iterator[list
     yield [name for name, _ in columns]
     for dataset in datasets:
         internal = viewer is not None and can_see_internal(viewer, dataset)
-        # What others see is the anonymous view; build it directly (see public_dcat_view).
-        doc = present_dataset(dataset, viewer) if internal else public_dcat_view(dataset)
+        # What others see is the anonymous view: the mapping's public form, without the rest.
+        doc = present_dataset(dataset, viewer) if internal else public_v11(record_of(dataset))
         row = []
         for index, (_name, getter) in enumerate(columns):
             if index >= len(PUBLIC_COLUMNS) and not internal:

@@ -12,6 +12,13 @@ from catalog.models.dataset import (
     Dataset,
     Distribution,
 )
+from catalog.models.dcat import (
+    RESOURCE_SERIES,
+    RESOURCE_SERVICE,
+    DcatResource,
+    ExportFragment,
+    dcat_resource_dataset,
+)
 from catalog.models.harvest import (
     SOURCE_KINDS,
     HarvestJob,
@@ -41,6 +48,8 @@ __all__ = [
     "ACCESS_LEVELS",
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
+    "RESOURCE_SERIES",
+    "RESOURCE_SERVICE",
     "ROLES",
     "SOURCE_KINDS",
     "STATUS_ACTIVE",
@@ -54,7 +63,9 @@ __all__ = [
     "ConformanceSnapshot",
     "DataSharingAgreement",
     "Dataset",
+    "DcatResource",
     "Distribution",
+    "ExportFragment",
     "Feedback",
     "HarvestJob",
     "HarvestLink",
@@ -72,5 +83,6 @@ __all__ = [
     "ReviewTransition",
     "SharingReview",
     "User",
+    "dcat_resource_dataset",
     "user_agency",
 ]

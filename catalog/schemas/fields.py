@@ -85,3 +85,19 @@ class MailtoEmail(Text):
             text = text[len("mailto:") :]
         validate.Email(error="Not a valid email address.")(text)
         return text
+
+
+class Dcat3Values(fields.Dict):
+    """DCAT-US 3.0 values keyed by 3.0 dataset property; each must validate against that
+    property in the official schema (``catalog.dcat.validation``)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        found = super()._deserialize(value, attr, data, **kwargs)
+        if not found:
+            return None
+        from catalog.dcat.validation import v3_property_errors
+
+        errors = v3_property_errors(found)
+        if errors:
+            raise ValidationError(errors)
+        return found

@@ -45,7 +45,7 @@ RECORD_COLUMNS = (
     "described_by", "described_by_type", "issued", "data_quality", "system_of_records",
     "language", "conforms_to", "references", "is_part_of", "bureau_code", "program_code",
     "primary_it_investment_uii", "columns", "steward_name", "steward_email", "classification",
-    "review_status",
+    "review_status", "dcat3", "version", "updated_at",
 )  # fmt: skip
 DIST_COLUMNS = (
     "title", "description", "access_url", "download_url", "media_type", "format", "conforms_to",
@@ -148,7 +148,8 @@ def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet, *, repl
                 status, message = rule.checker.check(record)
             else:
                 status, message = NOT_APPLICABLE, "Does not apply at this access level."
-            outcomes.append((status, rule.weight))
+            # A standard that is not scored (a readiness preview) is shown, not counted.
+            outcomes.append((status, rule.weight if rule.scored else 0))
             rows.append(
                 (record["id"], rule.id, record["agency_id"], record["access_level"],
                  rule.standard, rule.principle, rule.weight, status, message,
@@ -170,16 +171,21 @@ def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet, *, repl
 
 def _load_records(session: Session, ids: list[str], *, with_links: bool) -> list[dict[str, Any]]:
     query = (
-        select(*(_D[name] for name in RECORD_COLUMNS), Agency.name.label("agency_name"))
+        select(
+            *(_D[name] for name in RECORD_COLUMNS),
+            Agency.name.label("agency_name"),
+            Agency.code.label("agency_code"),
+        )
         .join(Agency, Agency.id == _D.agency_id)
         .where(_D.id.in_(ids), _D.status == STATUS_ACTIVE)
     )
     # Plain tuples zipped with the column names: RowMapping -> dict costs more than the query.
-    keys = (*RECORD_COLUMNS, "agency_name")
+    keys = (*RECORD_COLUMNS, "agency_name", "agency_code")
     records = {}
     for row in session.execute(query):
         record = dict(zip(keys, row, strict=True))
         record["distributions"] = []
+        record["series"] = []
         records[record["id"]] = record
     if not records:
         return []
