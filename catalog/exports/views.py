@@ -44,25 +44,77 @@ def export_context() -> ExportContext:
 
 @bp.get("/data.json")
 def data_json() -> Response:
-    """The public inventory as a DCAT-US 1.1 catalog."""
+    """The public inventory as a DCAT-US 1.1 catalog.
+    ---
+    get:
+      summary: The public inventory as DCAT-US 1.1 (valid against the official non-federal schema)
+      tags: [catalog files]
+      responses:
+        200:
+          description: The public inventory as DCAT-US 1.1 (valid against the official non-federal schema)
+          content:
+            application/json:
+              schema: {type: object}
+        304:
+          description: Not modified since the ETag given in If-None-Match
+    """
     return _catalog_response("data.json")
 
 
 @bp.get("/catalog/dcat-us-3.json")
 def dcat_us_3() -> Response:
-    """The public inventory as a DCAT-US 3.0 catalog."""
+    """The public inventory as a DCAT-US 3.0 catalog.
+    ---
+    get:
+      summary: The public inventory as DCAT-US 3.0 (valid against GSA's 3.0 schema), with data services
+      tags: [catalog files]
+      responses:
+        200:
+          description: The public inventory as DCAT-US 3.0 (valid against GSA's 3.0 schema), with data services
+          content:
+            application/json:
+              schema: {type: object}
+        304:
+          description: Not modified since the ETag given in If-None-Match
+    """
     return _catalog_response("dcat-us-3")
 
 
 @bp.get("/catalog.ttl")
 def catalog_turtle() -> Response:
-    """The public inventory as W3C DCAT in Turtle."""
+    """The public inventory as W3C DCAT in Turtle.
+    ---
+    get:
+      summary: The public inventory as W3C DCAT (RDF, Turtle)
+      tags: [catalog files]
+      responses:
+        200:
+          description: The public inventory as W3C DCAT (RDF, Turtle)
+          content:
+            text/turtle:
+              schema: {type: string}
+        304:
+          description: Not modified since the ETag given in If-None-Match
+    """
     return _catalog_response("ttl")
 
 
 @bp.get("/catalog.jsonld")
 def catalog_jsonld() -> Response:
-    """The public inventory as W3C DCAT in JSON-LD."""
+    """The public inventory as W3C DCAT in JSON-LD.
+    ---
+    get:
+      summary: The public inventory as W3C DCAT (RDF, JSON-LD)
+      tags: [catalog files]
+      responses:
+        200:
+          description: The public inventory as W3C DCAT (RDF, JSON-LD)
+          content:
+            application/ld+json:
+              schema: {type: object}
+        304:
+          description: Not modified since the ETag given in If-None-Match
+    """
     return _catalog_response("jsonld")
 
 
@@ -99,7 +151,26 @@ def _catalog_response(name: str) -> Response:
 
 @bp.get("/datasets/<dataset_id>.<any(ttl, jsonld, rdf):fmt>")
 def dataset_rdf(dataset_id: str, fmt: str) -> Response:
-    """One dataset as W3C DCAT (what anyone may see of it)."""
+    """One dataset as W3C DCAT (what anyone may see of it).
+    ---
+    get:
+      summary: One dataset as W3C DCAT in Turtle (ttl), JSON-LD (jsonld) or RDF/XML (rdf)
+      description: The same as GET /datasets/{dataset_id} with an Accept header of text/turtle,
+        application/ld+json or application/rdf+xml.
+      tags: [catalog files]
+      parameters:
+        - {in: path, name: dataset_id, required: true, schema: {type: string}}
+        - {in: path, name: fmt, required: true, schema: {type: string, enum: [ttl, jsonld, rdf]}}
+      responses:
+        200:
+          description: The dataset's RDF
+          content:
+            text/turtle: {schema: {type: string}}
+            application/ld+json: {schema: {type: object}}
+            application/rdf+xml: {schema: {type: string}}
+        404:
+          description: No active dataset with this id
+    """
     return dataset_rdf_response(dataset_id, fmt)
 
 
