@@ -91,7 +91,8 @@ def group_list(session: Session, params: dict[str, Any]) -> list[Any]:
     descending = len(sort) > 1 and sort[1].lower() == "desc"
     position = {"name": lambda i: i[0], "title": lambda i: i[1][0].lower(),
                 "package_count": lambda i: i[1][1]}[field]  # fmt: skip
-    items = sorted(themes.items(), key=lambda i: (position(i), i[0]), reverse=descending)
+    items = sorted(themes.items())  # ties stay in name order (sort is stable, reverse too)
+    items.sort(key=position, reverse=descending)
     offset = _int(params, "offset", 0, 0, 10_000_000)
     limit = params.get("limit")
     items = (

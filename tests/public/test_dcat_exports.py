@@ -170,7 +170,9 @@ def test_a_change_rebuilds_only_that_datasets_fragment(app, client, make_dataset
     built: list[str] = []
     original = fragments.BUILDERS["v3"]
     monkeypatch.setitem(
-        fragments.BUILDERS, "v3", lambda record, ctx: built.append(record["id"]) or original(record, ctx)
+        fragments.BUILDERS,
+        "v3",
+        lambda record, ctx: built.append(record["id"]) or original(record, ctx),
     )
     with app.app_context():
         from catalog.services.datasets import update_dataset
@@ -191,7 +193,15 @@ def test_export_command_writes_a_valid_dcat_us_3_catalog(runner, mixed_catalog, 
     out = tmp_path / "catalog.json"
     result = runner.invoke(
         build_cli(),
-        ["export", "dcat-us-3", "--out", str(out), "--base-url", "https://data.ct.gov/", "--validate"],
+        [
+            "export",
+            "dcat-us-3",
+            "--out",
+            str(out),
+            "--base-url",
+            "https://data.ct.gov/",
+            "--validate",
+        ],
     )
 
     assert result.exit_code == 0, result.output
