@@ -139,6 +139,7 @@ def main() -> None:
                 elapsed = time.perf_counter() - started
                 print(f"built {args.n} datasets in {elapsed:.1f} s ({url})", flush=True)
         from catalog.exports.datajson import iter_data_json
+
         from catalog.exports.selection import DatasetFilters, select_datasets
         from catalog.exports.tables import iter_csv, write_xlsx
 

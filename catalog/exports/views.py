@@ -51,7 +51,7 @@ def data_json() -> Response:
       tags: [catalog files]
       responses:
         200:
-          description: The public inventory as DCAT-US 1.1 (valid against the official non-federal schema)
+          description: DCAT-US 1.1 catalog
           content:
             application/json:
               schema: {type: object}
@@ -66,11 +66,11 @@ def dcat_us_3() -> Response:
     """The public inventory as a DCAT-US 3.0 catalog.
     ---
     get:
-      summary: The public inventory as DCAT-US 3.0 (valid against GSA's 3.0 schema), with data services
+      summary: The public inventory as DCAT-US 3.0 (valid against GSA's 3.0 schema)
       tags: [catalog files]
       responses:
         200:
-          description: The public inventory as DCAT-US 3.0 (valid against GSA's 3.0 schema), with data services
+          description: DCAT-US 3.0 catalog
           content:
             application/json:
               schema: {type: object}

@@ -22,7 +22,7 @@ def ckan(live_server):
 
 @pytest.fixture
 def themed(make_dataset):
-    """Three active datasets over two themes (one of them in both), one withdrawn."""
+    """Three active datasets over two themes (one of them in both)."""
     return {
         "roads": make_dataset(
             identifier="roads", title="Road closures", theme=["Transportation"], agency="DOT"
@@ -40,7 +40,7 @@ def themed(make_dataset):
                 },
                 {"accessURL": "https://data.ct.gov/bus-api", "format": "Api"},
             ],
-        ),  # fmt: skip
+        ),
     }
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
-
 from catalog.db import db
 from catalog.dcat.validation import _v11_validator as catalog_validator
 from catalog.dcat.validation import v11_errors as validation_errors

@@ -81,6 +81,14 @@ ROUTES = [
     Route("api_v1.harvest_job_errors", "GET", "api_signed_in"),
     # Exports and the CKAN Action API
     Route("exports.data_json", "GET", "public"),
+    Route("exports.dcat_us_3", "GET", "public"),
+    Route("exports.catalog_turtle", "GET", "public"),
+    Route("exports.catalog_jsonld", "GET", "public"),
+    Route("exports.dataset_rdf", "GET", "public", params=(("fmt", "ttl"),)),
+    Route("exports.dataset_rdf", "GET", "public", params=(("fmt", "jsonld"),)),
+    Route("exports.dataset_rdf", "GET", "public", params=(("fmt", "rdf"),)),
+    Route("api_docs.docs", "GET", "public"),
+    Route("api_docs.asset", "GET", "public", params=(("name", "swagger-ui.css"),)),
     Route("exports.datasets_csv", "GET", "public"),
     Route("exports.datasets_xlsx", "GET", "public"),
     Route("ckan_api.call_action", "GET", "public", params=(("action", "package_search"),)),
@@ -91,6 +99,7 @@ ROUTES = [
         params=(("action", "package_show"),),
         query="id={dataset_id}",
     ),
+    Route("ckan_api.call_action", "GET", "public", params=(("action", "group_list"),)),
     # Sharing reviews and agreements
     Route("reviews.queue", "GET", "signed_in"),
     Route("reviews.new_review", "GET", "agency_steward", query="dataset={dataset_id}"),
