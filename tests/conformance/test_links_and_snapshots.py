@@ -87,6 +87,7 @@ def test_snapshot_is_dated_versioned_and_replaced_the_same_day(cdc_dataset, app_
         "timeliness",
         "access",
         "governance",
+        "dcat-us-3-readiness",
     }
     assert figures["principles"]["P3"] == 0.0  # steward assigned: failing
     assert figures["rules"]["steward-assigned"]["fail"] == 1
