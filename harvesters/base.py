@@ -84,6 +84,9 @@ class Harvester:
         self.config = config or {}
         # Gatherers set this when the source states how many records it has.
         self.expected_total: int | None = None
+        # During ``run``: the job's session, and why the gather failed (None: it was complete).
+        self.session: Session | None = None
+        self.gather_error: str | None = None
 
     # -- what each kind provides ---------------------------------------------------------------
 
@@ -133,6 +136,7 @@ class Harvester:
         job = HarvestJob(source_id=self.source.id, status=JOB_RUNNING)
         session.add(job)
         session.commit()
+        self.session = session
         resolver = AgencyResolver(session, config_dir, self.source.agency_code)
         writer = BatchWriter(session, self.source, job, resolver)
         seen: set[str] = set()
@@ -201,6 +205,7 @@ class Harvester:
                     )
                 if error is None:
                     writer.withdraw_missing(seen)
+                self.gather_error = error
                 self.finish(job, failures)
                 job.status = JOB_FAILED if error else JOB_SUCCEEDED
                 job.error = error
@@ -284,6 +289,7 @@ class Harvester:
                 ]
             )
         payload["identifier"] = identifier
+        notes += payload.pop("_problems", [])  # found by the mapping (e.g. 3.0 schema warnings)
         hints = {
             "agency": payload.pop("agency", None),
             "attribution": payload.pop("_attribution", None),

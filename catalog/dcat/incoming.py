@@ -190,6 +190,8 @@ def from_v3(raw: dict[str, Any]) -> dict[str, Any]:
         payload["publisher"] = {"name": publisher.get("name")}
         if set(publisher) - {"name", "@type"}:
             rich["publisher"] = publisher
+    elif isinstance(publisher, str):  # an IRI naming the publisher (3.0 drafts)
+        payload["publisher"] = {"name": publisher}
     contacts = raw.get("contactPoint")
     contacts = [contacts] if isinstance(contacts, dict) else contacts
     if isinstance(contacts, list) and contacts and isinstance(contacts[0], dict):
@@ -297,3 +299,23 @@ def _distribution_v3(dist: dict[str, Any]) -> dict[str, Any]:
         out["describedBy"] = values.text(described.get("accessURL") or described.get("downloadURL"))
         out["describedByType"] = values.text(described.get("mediaType"))
     return {key: value for key, value in out.items() if value is not None}
+
+
+def derived_identifier(raw: dict[str, Any]) -> str:
+    """A key for a 3.0 record with neither ``identifier`` nor ``@id`` (3.0 drafts allowed it):
+    its title and publisher, hashed."""
+    import hashlib
+
+    publisher = raw.get("publisher")
+    name = publisher.get("name") if isinstance(publisher, dict) else publisher
+    text = f"{values.text(raw.get('title'))}\x1f{values.text(name)}"
+    return "urn:dcat-us-3:" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def resource_identifier(document: dict[str, Any]) -> str | None:
+    """How a harvest keys a data service or dataset series: its identifier, ``@id`` or title."""
+    return (
+        values.identifier_text(document.get("identifier"))
+        or values.text(document.get("@id"))
+        or values.text(document.get("title"))
+    )
