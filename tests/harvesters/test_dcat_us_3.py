@@ -125,8 +125,8 @@ def test_complete_dataset_example_maps_every_3_0_field(make_source, harvest, tmp
     [
         ("Dataset/good/typical_example.json",
          "https://example.gov/datasets/climate-observations-2024", set()),
-        ("Dataset/good/minimal_example.json", None, {("warning", "dcat-us-3.0", "identifier"),
-                                                      ("warning", "derived-identifier", "identifier")}),
+        ("Dataset/good/minimal_example.json", None,
+         {("warning", "dcat-us-3.0", "identifier"), ("warning", "derived-identifier", "identifier")}),
         ("Dataset/good/good-accrual-periodicity.json", None,
          {("warning", "dcat-us-3.0", "identifier"), ("warning", "derived-identifier", "identifier"),
           ("warning", "dcat-us-3.0", "publisher")}),
