@@ -36,7 +36,7 @@ _IRI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]+$", re.IGNORECASE)
 
 
 def new_graph() -> Graph:
-    graph = Graph(bind_namespaces="none")
+    graph = Graph(store="SimpleMemory", bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     return graph
