@@ -261,6 +261,8 @@ def timeline_json():
           content:
             application/json:
               schema: {type: object}
+        302:
+          description: Not signed in (to the sign-in page)
         403:
           description: Not the CDO or an admin
     """
