@@ -301,8 +301,8 @@ def transform_v3(raw: dict[str, Any]) -> dict[str, Any]:
                 "identifier",
             )
         )
-    if payload.get("dcat3") == {}:
-        del payload["dcat3"]
+    # Always sent, so richer values the source no longer gives do not linger.
+    payload["dcat3"] = payload.get("dcat3") or None
     payload["_problems"] = problems
     return payload
 

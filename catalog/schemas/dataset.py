@@ -161,7 +161,7 @@ class DatasetInputSchema(Schema):
     )
     distribution = fields.List(fields.Nested(DistributionInputSchema))
     columns = fields.List(fields.Nested(ColumnSchema))
-    dcat3 = Dcat3Values()
+    dcat3 = Dcat3Values(allow_none=True)
     # Governance fields
     steward = fields.Nested(StewardSchema)
     classification = Text(

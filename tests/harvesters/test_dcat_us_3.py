@@ -279,3 +279,27 @@ def test_a_1_1_catalog_harvested_then_exported_as_3_0_validates(make_source, har
 def values_id(entry: dict) -> str:
     ident = entry["identifier"]
     return ident if isinstance(ident, str) else ident.get("@id") or ident["notation"]
+
+
+def test_richer_values_the_source_drops_do_not_linger(make_source, harvest, tmp_path, client):
+    raw = {
+        "@type": "Dataset", "identifier": "urn:test:shrinks", "title": "Ferry schedules",
+        "description": "Schedules.", "publisher": {"name": "Department of Transportation"},
+        "accessRights": "public",
+        "contactPoint": [{"fn": "Ferry desk", "hasEmail": "mailto:ferry@ct.gov"},
+                         {"fn": "Second desk", "hasEmail": "mailto:second@ct.gov"}],
+    }  # fmt: skip
+    source = make_source(url=as_catalog(tmp_path, raw))
+    harvest(source)
+    assert len(dataset_by_identifier("urn:test:shrinks").dcat3["contactPoint"]) == 2
+
+    raw["contactPoint"] = raw["contactPoint"][:1]
+    raw.pop("accessRights")
+    raw["accessLevel"] = "public"
+    as_catalog(tmp_path, raw)
+    assert harvest(source).updated == 1
+
+    db.session.expire_all()
+    assert dataset_by_identifier("urn:test:shrinks").dcat3 is None
+    entry = client.get("/catalog/dcat-us-3.json").get_json()["dataset"][0]
+    assert [c["fn"] for c in entry["contactPoint"]] == ["Ferry desk"]
