@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from catalog.guards.cells import text_cell
 from catalog.models import HarvestJob
 from harvesters.base import Harvester, SourceRecord
 from harvesters.dcat_us import FREQUENCIES
@@ -26,8 +27,6 @@ from harvesters.dcat_us import FREQUENCIES
 ERRORS_COLUMN = "errors"
 SEVERITY_COLUMN = "severity"
 LIST_SPLIT = re.compile(r"\s*[;,|]\s*")
-# Text a spreadsheet could evaluate as a formula (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_FIELDS = ("keyword", "theme", "language", "references", "bureauCode", "programCode")
 # Common inventory headers (normalised) -> DCAT-US field, for the suggested mapping.
 COMMON_HEADERS = {
@@ -287,24 +286,11 @@ def write_annotated(frame: pd.DataFrame, failures: dict[int, list[dict]], path: 
     ]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Inventory")
-    sheet.append([_text_cell(sheet, c) for c in [*frame.columns, ERRORS_COLUMN, SEVERITY_COLUMN]])
+    sheet.append([text_cell(sheet, c) for c in [*frame.columns, ERRORS_COLUMN, SEVERITY_COLUMN]])
     for i, row in enumerate(frame.itertuples(index=False, name=None)):
         values = [*row, errors[i], severities[i]]
-        sheet.append([_text_cell(sheet, value) for value in values])
+        sheet.append([text_cell(sheet, value) for value in values])
     workbook.save(path)
-
-
-def _text_cell(sheet: Any, value: Any) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    blank = value is None or (isinstance(value, float) and math.isnan(value))
-    text = "" if blank else ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    cell = WriteOnlyCell(sheet, value=text or None)
-    if text:
-        cell.data_type = "s"  # never "f" (formula), whatever the text starts with
-        cell.quotePrefix = text.startswith(FORMULA_PREFIXES)
-    return cell
 
 
 def _cell(value: Any) -> str:
