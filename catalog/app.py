@@ -7,7 +7,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from catalog.db import db
@@ -110,4 +110,9 @@ def _refuse_nul_characters() -> None:
 def _security_headers(response: Any) -> Any:
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
+    seconds = current_app.config.get("HSTS_SECONDS")
+    if seconds:
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(seconds)}; includeSubDomains"
+        )
     return response

@@ -52,6 +52,7 @@ ROUTES = [
     Route("pages.favicon", "GET", "public"),
     Route("pages.dataset", "GET", "public"),
     Route("auth.login", "GET", "public"),
+    Route("account.page", "GET", "signed_in"),
     Route("steward.new_dataset", "GET", "signed_in"),
     Route("steward.edit_dataset", "GET", "agency_steward"),
     Route("api_v1.list_agencies_view", "GET", "public"),
@@ -142,6 +143,10 @@ ROUTES = [
 EXEMPT = {
     "static": "files shipped with the app",
     "auth.logout": "POST only; needs a session and a CSRF token (tested in tests/web)",
+    "account.password": "POST form (CSRF); one's own password, tested in "
+    "tests/security/test_sessions_and_tokens.py",
+    "account.revoke": "POST form (CSRF); the token's owner only, tested in "
+    "tests/security/test_sessions_and_tokens.py",
     "plan.admin_window": "POST form (CSRF); CDO only, tested in tests/plan",
     "reviews.add_comment": "POST form (CSRF); tested in tests/reviews",
     "reviews.move": "POST form (CSRF); reviewer or CDO only, tested in tests/reviews",
