@@ -10,6 +10,7 @@ from typing import Any
 
 import ijson
 
+from catalog.guards.text import SurrogateEscapeFilter
 from catalog.schemas.dataset import DatasetInputSchema, DistributionInputSchema
 from harvesters.base import Harvester, SourceRecord
 from harvesters.http import looks_like_markup, not_json
@@ -74,7 +75,8 @@ def stream_entries(reader: Any) -> Iterator[dict[str, Any]]:
         raise not_json(str(location), getattr(reader, "content_type", None))
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     prefix = "item" if stripped.startswith(b"[") else "dataset.item"
-    yield from ijson.items(PrefixedReader(head, reader), prefix, use_float=True)
+    source = SurrogateEscapeFilter(PrefixedReader(head, reader))
+    yield from ijson.items(source, prefix, use_float=True)
 
 
 class DcatUsHarvester(Harvester):

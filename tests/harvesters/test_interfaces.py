@@ -34,7 +34,7 @@ def sign_in(client, user, monkeypatch) -> None:
 
     monkeypatch.setattr(login_manager, "session_protection", None)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 
