@@ -82,9 +82,7 @@ class BaseConfig:
             API_TOKEN_DAYS=_env_int("API_TOKEN_DAYS", 90),
             # Spreadsheet uploads: refused before parsing past these limits.
             UPLOAD_MAX_BYTES=_env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
-            UPLOAD_MAX_UNCOMPRESSED_BYTES=_env_int(
-                "UPLOAD_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024
-            ),
+            UPLOAD_MAX_UNCOMPRESSED_BYTES=_env_int("UPLOAD_MAX_UNCOMPRESSED_BYTES", 64 * 2**20),
             UPLOAD_MAX_ROWS=_env_int("UPLOAD_MAX_ROWS", 50_000),
             SECRET_KEY=cls.secret_key(instance_dir),
         )

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from catalog.guards.cells import text_cell
+from catalog.guards.uploads import Limits, SpreadsheetRefused, check_spreadsheet
 from catalog.models import HarvestJob
 from harvesters.base import Harvester, SourceRecord
 from harvesters.dcat_us import FREQUENCIES
@@ -143,6 +144,12 @@ class InventoryHarvester(Harvester):
             data = self.http.get_bytes(location)
         else:
             data = Path(location).expanduser().read_bytes()
+        try:
+            check_spreadsheet(data, location.split("?")[0], Limits.from_config(self.config))
+        except SpreadsheetRefused as exc:
+            from harvesters.base import HarvestFailed
+
+            raise HarvestFailed(f"{location}: {exc}") from None
         self.frame = without_annotations(read_table(data, location.split("?")[0]), self.mapping)
         id_columns = identifier_columns(self.mapping)
         missing = missing_columns(self.frame, self.mapping)
