@@ -9,6 +9,7 @@ steward fixes and uploads again.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
@@ -159,9 +160,10 @@ class InventoryHarvester(Harvester):
             raise HarvestFailed(
                 f"Columns named in the mapping are missing from the file: {missing}"
             )
+        hidden = address_columns(self.mapping)
         for position, row in enumerate(self.frame.to_dict("records")):
             raw = {key: _cell(value) for key, value in row.items()}
-            parts = [raw.get(c, "") for c in id_columns if c]
+            parts = [_id_part(raw.get(c, ""), c in hidden) for c in id_columns if c]
             identifier = " #".join(p for p in parts if p) or None
             yield SourceRecord(identifier, raw, row=position)
 
@@ -181,6 +183,23 @@ class InventoryHarvester(Harvester):
 def identifier_columns(mapping: dict[str, Any]) -> list[str]:
     columns = mapping.get("source", {}).get("identifier") or [mapping["columns"].get("identifier")]
     return [columns] if isinstance(columns, str) else columns
+
+
+# Fields whose values a non-public dataset keeps from the public (its access paths and data
+# dictionary): an identifier, which everyone sees, never carries them as they are.
+ADDRESS_FIELDS = ("distribution.accessURL", "distribution.downloadURL", "describedBy")
+
+
+def address_columns(mapping: dict[str, Any]) -> set[str]:
+    columns = mapping.get("columns") or {}
+    return {columns[f] for f in ADDRESS_FIELDS if columns.get(f)}
+
+
+def _id_part(value: str, hidden: bool) -> str:
+    """An identifier part; an address becomes a short digest of itself (stable, and one-way)."""
+    if not hidden or not value:
+        return value
+    return "url-" + hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
 def missing_columns(frame: pd.DataFrame, mapping: dict[str, Any]) -> list[str]:
