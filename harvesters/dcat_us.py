@@ -17,6 +17,7 @@ from typing import Any
 import ijson
 
 from catalog.dcat import incoming, validation
+from catalog.guards.text import SurrogateEscapeFilter
 from catalog.schemas.dataset import DatasetInputSchema, DistributionInputSchema
 from catalog.services.dcat_resources import ResourceEntry, save_resources
 from harvesters.base import Harvester, SourceRecord, issue
@@ -93,8 +94,9 @@ def stream_catalog(reader: Any) -> Iterator[tuple[str, Any]]:
     unless the catalog declares DCAT-US 1.1 before its datasets."""
     head = _head(reader)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    source = SurrogateEscapeFilter(PrefixedReader(head, reader))
     if stripped.startswith(b"["):
-        entries = ijson.items(PrefixedReader(head, reader), "item", use_float=True)
+        entries = ijson.items(source, "item", use_float=True)
         yield from (("dataset", e) for e in entries)
         return
     declared = _declared_standard(head)
@@ -102,7 +104,7 @@ def stream_catalog(reader: Any) -> Iterator[tuple[str, Any]]:
         # A 1.1 catalog that says so before its datasets: one parse, datasets only (a coroutine
         # parse per part costs ten times as much, which a 100,000-record data.json would feel).
         yield ("conformsTo", declared)
-        entries = ijson.items(PrefixedReader(head, reader), "dataset.item", use_float=True)
+        entries = ijson.items(source, "dataset.item", use_float=True)
         yield from (("dataset", e) for e in entries)
         return
     found: list[tuple[str, Any]] = []
@@ -110,13 +112,11 @@ def stream_catalog(reader: Any) -> Iterator[tuple[str, Any]]:
         ijson.items_coro(_Collector(found, part), prefix, use_float=True)
         for prefix, part in CATALOG_PARTS.items()
     ]
-    chunk = head
-    while chunk:
+    while chunk := source.read(65536):
         for coroutine in coroutines:
             coroutine.send(chunk)
         yield from found
         found.clear()
-        chunk = reader.read(65536)
     for coroutine in coroutines:
         coroutine.close()
     yield from found

@@ -73,13 +73,18 @@ class HarvestJobSummarySchema(Schema):
     counts = fields.Nested(HarvestCountsSchema, required=True)
     started = fields.String()
     finished = fields.String(allow_none=True)
-    error = fields.String(allow_none=True)
+    error = fields.String(
+        allow_none=True, metadata={"description": "For the source's stewards and the CDO only"}
+    )
 
 
 class HarvestSourceSchema(Schema):
     name = fields.String(required=True)
     kind = fields.String(required=True)
-    url = fields.String(required=True)
+    url = fields.String(
+        allow_none=True,
+        metadata={"description": "Null except for the source's stewards and the CDO"},
+    )
     agency = fields.String(allow_none=True)
     schedule = fields.String(allow_none=True)
     last_job = fields.Nested(HarvestJobSummarySchema, allow_none=True)

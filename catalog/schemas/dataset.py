@@ -114,6 +114,7 @@ class DatasetInputSchema(Schema):
     modified = DcatPattern(
         "modified",
         "Not an ISO 8601 date, date-time or repeating duration (for example 2024-05-01 or R/P1W).",
+        calendar=True,
     )
     publisher = fields.Nested(PublisherSchema)
     contactPoint = fields.Nested(ContactPointSchema, required=True)
@@ -126,7 +127,7 @@ class DatasetInputSchema(Schema):
     license = HttpUrl(validate=validate.Length(max=512))
     spatial = Text()
     temporal = DcatPattern(
-        "temporal", "Not an ISO 8601 interval (for example 2010-01-01/2020-12-31)."
+        "temporal", "Not an ISO 8601 interval (for example 2010-01-01/2020-12-31).", calendar=True
     )
     accrual_periodicity = DcatPattern(
         "accrualPeriodicity",
@@ -137,7 +138,7 @@ class DatasetInputSchema(Schema):
     landing_page = HttpUrl(data_key="landingPage")
     described_by = HttpUrl(data_key="describedBy")
     described_by_type = _media_type(data_key="describedByType")
-    issued = DcatPattern("issued", "Not an ISO 8601 date (for example 2024-05-01).")
+    issued = DcatPattern("issued", "Not an ISO 8601 date (for example 2024-05-01).", calendar=True)
     data_quality = fields.Boolean(data_key="dataQuality", allow_none=True)
     system_of_records = Text(data_key="systemOfRecords", validate=validate.Length(max=1024))
     language = fields.List(

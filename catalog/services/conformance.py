@@ -33,6 +33,7 @@ from catalog.models import (
 from catalog.models._common import utcnow
 from catalog.permissions import can_see_internal
 from catalog.standards import FAIL, NOT_APPLICABLE, PASS, RuleSet, current_rule_set
+from catalog.standards.kinds import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -255,16 +256,37 @@ def dataset_conformance(session: Session, dataset_id: str, rule_set: RuleSet) ->
     return {"score": dataset_score, "rule_set_version": rule_set.version, "results": results}
 
 
+# Record keys (``catalog.standards.kinds``) behind what others do not see of a non-public
+# dataset: governance fields (steward, classification, review) and the access paths, columns and
+# data dictionary that ``schemas.dataset.NON_PUBLIC_HIDDEN_FIELDS`` leaves out.
+HIDDEN_ON_NON_PUBLIC = frozenset({
+    "steward_name", "steward_email", "classification", "review_status", "distributions",
+    "link_status", "columns", "described_by", "described_by_type", "system_of_records",
+})  # fmt: skip
+WITHHELD = "withheld"
+WITHHELD_MESSAGE = (
+    "This rule reads details of a non-public dataset that only its agency's stewards and the "
+    "CDO see."
+)
+
+
 def conformance_for(session: Session, dataset: Dataset, viewer: User | None) -> dict[str, Any]:
     """The dataset's score and per-rule results, as the API and the dataset page show them.
 
-    Anonymous viewers of a non-public dataset do not get link addresses in messages.
+    On a non-public dataset, a viewer who may not see its internals gets no outcome of a rule
+    that reads a hidden field ("a steward is assigned", "1 link not checked yet"): status
+    ``withheld`` and a message that says only that.
     """
-    data = dataset_conformance(session, dataset.id, current_rule_set())
-    if not dataset.is_public and not can_see_internal(viewer, dataset):
-        for item in data["results"]:
-            if item["kind"] == "link_check" and item["status"] == FAIL:
-                item["message"] = "Some distribution links did not answer."
+    rule_set = current_rule_set()
+    data = dataset_conformance(session, dataset.id, rule_set)
+    if dataset.is_public or can_see_internal(viewer, dataset):
+        return data
+    rules = {rule.id: rule for rule in rule_set.rules}
+    for item in data["results"]:
+        rule = rules[item["rule"]]
+        reads = KINDS[rule.kind].reads(rule.parameters)
+        if reads is None or reads & HIDDEN_ON_NON_PUBLIC:
+            item.update(status=WITHHELD, message=WITHHELD_MESSAGE, how_to_fix=None)
     return data
 
 

@@ -50,6 +50,14 @@ class RuleKind:
     def check(self, record: dict[str, Any]) -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    # The record keys a rule's outcome depends on; None: the whole record. What a viewer may
+    # not see of a dataset, no outcome built on it may tell them (catalog.services.conformance).
+    reads_fields: ClassVar[tuple[str, ...] | None] = None
+
+    @classmethod
+    def reads(cls, params: dict[str, Any]) -> set[str] | None:
+        return None if cls.reads_fields is None else set(cls.reads_fields)
+
 
 def _label(params: dict[str, Any]) -> str:
     return params.get("label") or params["field"].replace("_", " ").capitalize()
@@ -70,7 +78,13 @@ class RequiredParams(_FieldParams):
     differs_from = fields.String(validate=validate.OneOf(CHECKABLE_FIELDS))
 
 
-class Required(RuleKind):
+class _FieldRule(RuleKind):
+    @classmethod
+    def reads(cls, params: dict[str, Any]) -> set[str] | None:
+        return {params["field"], *([params["differs_from"]] if params.get("differs_from") else [])}
+
+
+class Required(_FieldRule):
     """The field has a value: text of at least ``min_length`` characters, ``min_items`` entries."""
 
     name = "required"
@@ -115,7 +129,7 @@ class PatternParams(_FieldParams):
             raise ValidationError(f"Not a valid regular expression: {exc}.") from None
 
 
-class Pattern(RuleKind):
+class Pattern(_FieldRule):
     """The field's value matches a regular expression (whole value)."""
 
     name = "pattern"
@@ -149,7 +163,7 @@ def _normalise_term(value: str) -> str:
     return re.sub(r"^https?://(www\.)?", "", text)
 
 
-class Vocabulary(RuleKind):
+class Vocabulary(_FieldRule):
     """The field's value is one of an allowed list (case, scheme and trailing slash ignored)."""
 
     name = "vocabulary"
@@ -198,6 +212,7 @@ class Timeliness(RuleKind):
 
     name = "timeliness"
     params_schema = TimelinessParams
+    reads_fields = ("accrual_periodicity", "modified_at")
 
     def __init__(self, params: dict[str, Any], context: dict[str, Any]) -> None:
         super().__init__(params, context)
@@ -350,6 +365,7 @@ class LinkCheck(RuleKind):
 
     name = "link_check"
     params_schema = LinkCheckParams
+    reads_fields = ("distributions", "link_status")
 
     def check(self, record: dict[str, Any]) -> Outcome:
         urls = [
@@ -380,6 +396,7 @@ class ReviewState(RuleKind):
 
     name = "review_state"
     params_schema = ReviewStateParams
+    reads_fields = ("review_status",)
 
     def check(self, record: dict[str, Any]) -> Outcome:
         state = record.get("review_status")
@@ -394,6 +411,7 @@ class StewardAssigned(RuleKind):
     """A steward (name or email) is recorded for the dataset."""
 
     name = "steward_assigned"
+    reads_fields = ("steward_name", "steward_email")
 
     def check(self, record: dict[str, Any]) -> Outcome:
         if record.get("steward_name") or record.get("steward_email"):
@@ -410,6 +428,7 @@ class DataDictionary(RuleKind):
 
     name = "data_dictionary"
     params_schema = DataDictionaryParams
+    reads_fields = ("described_by", "columns")
 
     def check(self, record: dict[str, Any]) -> Outcome:
         if record.get("described_by"):

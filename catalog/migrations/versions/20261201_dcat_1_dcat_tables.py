@@ -1,7 +1,7 @@
 """dcat resources, export fragments, dataset dcat3
 
 Revision ID: dcat_1
-Revises: conformance_1
+Revises: security_1
 Create Date: 2026-12-01 05:13:20.987363
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 
 revision = 'dcat_1'
-down_revision = 'conformance_1'
+down_revision = 'security_1'
 branch_labels = None
 depends_on = None
 
