@@ -1,5 +1,6 @@
 """Source dialects every harvester meets, turned into DCAT-US before validation (one place for
-all source kinds): frequency words, media types with parameters or none at all."""
+all source kinds): frequency words (with the DCAT mapping's table, ``catalog.dcat.values``), media
+types with parameters or none at all."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import mimetypes
 from typing import Any
 from urllib.parse import urlsplit
 
-from catalog.schemas.dcat_patterns import MEDIA_TYPE, periodicity
+from catalog.dcat.values import frequency
+from catalog.schemas.dcat_patterns import MEDIA_TYPE
 
 # Formats ``mimetypes`` does not know by extension.
 FORMAT_MEDIA_TYPES = {
@@ -26,9 +28,9 @@ def normalise_payload(payload: dict[str, Any]) -> dict[str, Any]:
     """``payload`` (DCAT-US keys) with frequency words as ISO 8601 durations ("Weekly" ->
     "R/P1W", as the timeliness rule reads them) and each distribution's media type stripped of
     parameters ("application/zip; charset=binary") or inferred from its format or file name."""
-    frequency = payload.get("accrualPeriodicity")
-    if isinstance(frequency, str):
-        payload["accrualPeriodicity"] = periodicity(frequency)
+    declared = payload.get("accrualPeriodicity")
+    if isinstance(declared, str):
+        payload["accrualPeriodicity"] = frequency(declared) or declared
     distributions = payload.get("distribution")
     if isinstance(distributions, list):
         payload["distribution"] = [

@@ -12,6 +12,13 @@ from catalog.models.dataset import (
     Dataset,
     Distribution,
 )
+from catalog.models.dcat import (
+    RESOURCE_SERIES,
+    RESOURCE_SERVICE,
+    DcatResource,
+    ExportFragment,
+    dcat_resource_dataset,
+)
 from catalog.models.harvest import (
     SOURCE_KINDS,
     HarvestJob,
@@ -42,6 +49,8 @@ __all__ = [
     "ACCESS_LEVELS",
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
+    "RESOURCE_SERIES",
+    "RESOURCE_SERVICE",
     "ROLES",
     "SIGN_OFF_FIELDS",
     "SOURCE_KINDS",
@@ -56,7 +65,9 @@ __all__ = [
     "ConformanceSnapshot",
     "DataSharingAgreement",
     "Dataset",
+    "DcatResource",
     "Distribution",
+    "ExportFragment",
     "Feedback",
     "FieldOverride",
     "HarvestJob",
@@ -76,5 +87,6 @@ __all__ = [
     "ReviewTransition",
     "SharingReview",
     "User",
+    "dcat_resource_dataset",
     "user_agency",
 ]

@@ -49,20 +49,3 @@ def matches(prop: str, value: str) -> bool:
 
 
 MEDIA_TYPE = re.compile(r"^[-\w]+/[-\w]+(\.[-\w]+)*([+][-\w]+)?$")
-
-# Words portals write for accrualPeriodicity, as the ISO 8601 repeating durations DCAT-US wants.
-# The one table: the input schema converts with it and the timeliness rule reads it.
-FREQUENCY_WORDS = {
-    "hourly": "R/PT1H", "daily": "R/P1D", "semiweekly": "R/P3.5D", "weekly": "R/P1W",
-    "biweekly": "R/P2W", "fortnightly": "R/P2W", "semimonthly": "R/P0.5M", "monthly": "R/P1M",
-    "bimonthly": "R/P2M", "quarterly": "R/P3M", "semiannual": "R/P6M", "semiannually": "R/P6M",
-    "annual": "R/P1Y", "annually": "R/P1Y", "yearly": "R/P1Y", "biennial": "R/P2Y",
-    "biennially": "R/P2Y", "triennial": "R/P3Y", "decennial": "R/P10Y", "continuous": "R/PT1S",
-    "continuously": "R/PT1S", "irregular": "irregular", "as needed": "irregular",
-}  # fmt: skip
-
-
-def periodicity(value: str) -> str:
-    """A frequency word (any case, hyphens or spaces) as its ISO 8601 duration; other text as is."""
-    key = " ".join(value.strip().lower().replace("-", "").split())
-    return FREQUENCY_WORDS.get(key, FREQUENCY_WORDS.get(key.replace(" ", ""), value))

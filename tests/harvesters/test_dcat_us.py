@@ -9,8 +9,8 @@ import responses
 from sqlalchemy import func, select
 
 from catalog.db import db
+from catalog.dcat.incoming import record_identifier
 from catalog.models import AuditEvent, Dataset
-from harvesters.dcat_us import record_identifier
 from tests.conftest import FIXTURES
 from tests.harvesters.conftest import PORTAL, dataset_by_identifier, table_counts
 
