@@ -17,6 +17,7 @@ from catalog.models import Agency, Dataset, HarvestJob
 from catalog.services.datasets import update_dataset
 from catalog.services.harvest import add_source, error_groups
 from config.settings import CONFIG_DIR
+from harvesters.inventory import _id_part
 from tests.conftest import FIXTURES
 from tests.web.test_steward_forms import csrf_from, sign_in
 
@@ -41,6 +42,11 @@ def dph_steward(app, make_user, client):
 
 def rows(count: int = 12) -> pd.DataFrame:
     return pd.read_csv(DAYTON, dtype=str, keep_default_na=False).head(count)
+
+
+def row_identifier(row: pd.Series) -> str:
+    """The identifier the Dayton mapping gives a row (its address as a digest, then its name)."""
+    return f"{_id_part(row['url'].strip(), hidden=True)} #{row['name'].strip()}"
 
 
 def upload(client, frame: pd.DataFrame) -> int:
@@ -72,7 +78,7 @@ def test_an_upload_naming_another_agency_changes_nothing_of_that_agency(
     opm_row = frame.index[3]
     frame.loc[opm_row, "publisher"] = OPM_NAME
     # An OPM dataset the catalog already has, whose identifier a DPH row repeats.
-    taken = make_dataset(agency="OPM", identifier=f"{frame.loc[5, 'url']} #{frame.loc[5, 'name']}")
+    taken = make_dataset(agency="OPM", identifier=row_identifier(frame.loc[5]))
     before = opm_state(app)
 
     job_id = upload(client, frame)
@@ -97,7 +103,7 @@ def test_a_dataset_moved_to_another_agency_is_not_withdrawn_by_the_old_agencys_i
 ):
     frame = rows()
     upload(client, frame)
-    moved_identifier = f"{frame.loc[2, 'url']} #{frame.loc[2, 'name']}"
+    moved_identifier = row_identifier(frame.loc[2])
     with app.app_context():
         moved = db.session.scalar(select(Dataset).where(Dataset.identifier == moved_identifier))
         cdo = db.session.merge(make_user("cdo"))
