@@ -140,7 +140,10 @@ def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet, *, repl
     )
     if replace:
         session.execute(
-            delete(ConformanceResult).where(any_of(session, ConformanceResult.dataset_id, ids))
+            # A Core DELETE: the ORM form would fetch every deleted row back (RETURNING).
+            delete(ConformanceResult.__table__).where(
+                any_of(session, ConformanceResult.dataset_id, ids)
+            )
         )
     now = rule_set.context["now"]
     if session.get_bind().dialect.name == "sqlite":
