@@ -303,7 +303,7 @@ def _load_current(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]
         .with_for_update()
     )
     current = {}
-    for row in session.execute(query):
+    for row in session.execute(query).all():
         values = dict(zip(columns, row, strict=True))
         values["agency"] = codes.get(values["agency_id"])
         values["distribution"] = []
@@ -313,7 +313,7 @@ def _load_current(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]
         select(dist.dataset_id, *(dist[name] for name in DISTRIBUTION_FIELDS))
         .where(any_of(session, dist.dataset_id, list(current)))
         .order_by(dist.dataset_id, dist.position)
-    ):
+    ).all():
         current[row[0]]["distribution"].append(dict(zip(DISTRIBUTION_FIELDS, row[1:], strict=True)))
     return current
 

@@ -71,12 +71,9 @@ def source_form(data: dict[str, Any], agency_code: str) -> dict[str, Any]:
     return values
 
 
-def distribution_form(distributions: list[Any]) -> list[dict[str, Any]]:
-    """Distributions (dicts or ORM rows) as plain dicts of ``DISTRIBUTION_FIELDS``."""
-    return [
-        {k: (d.get(k) if isinstance(d, dict) else getattr(d, k)) for k in DISTRIBUTION_FIELDS}
-        for d in distributions
-    ]
+def distribution_form(distributions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Validated distributions as plain dicts of ``DISTRIBUTION_FIELDS`` (absent keys None)."""
+    return [{k: d.get(k) for k in DISTRIBUTION_FIELDS} for d in distributions]
 
 
 def label(field: str) -> str:
