@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
+from catalog.db import any_of
 from catalog.dcat import rdf
 from catalog.dcat.records import ExportContext, load_records
 from catalog.dcat.v3 import to_v3
@@ -60,9 +61,10 @@ def _forget_changed(
 
 def forget(session: Session, ids: list[str]) -> None:
     """Drop the fragments of these datasets (they changed); the caller commits."""
+    table = ExportFragment.__table__  # Core: the ORM form fetches deleted rows back (PostgreSQL)
     for start in range(0, len(ids), BATCH):
         session.execute(
-            delete(ExportFragment).where(ExportFragment.dataset_id.in_(ids[start : start + BATCH]))
+            delete(table).where(any_of(session, table.c.dataset_id, ids[start : start + BATCH]))
         )
 
 
