@@ -33,8 +33,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from search_index.documents import Record
 from search_index.query import SearchParams, run_search
+
+from search_index.documents import Record
 from search_index.schema import FIELD_BOOSTS, conformance_band
 from search_index.store import IndexStore
 

@@ -58,10 +58,12 @@ def _init_extensions_and_areas(app: Flask) -> None:
     csrf.init_app(app)
 
     from catalog.api import init_app as init_api
+    from catalog.services import changes
     from catalog.standards import init_app as init_standards
     from catalog.web import init_app as init_web
     from search_index import init_app as init_search
 
+    changes.connect()  # every dataset write stamps the change sequence the index follows
     init_standards(app)
 
     init_web(app)

@@ -46,6 +46,9 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     CONFIG_DIR = str(CONFIG_DIR)
+    # Each process that searches catches its index up with the database this often, from a
+    # background thread (0: before each search instead, as the tests do).
+    INDEX_FOLLOW_SECONDS = 1.0
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -66,6 +69,9 @@ class BaseConfig:
             HARVEST_WORKERS=_env_int("HARVEST_WORKERS", 1),
             # Harvest batches after the first are indexed by a second process (0: inline).
             INDEX_IN_BACKGROUND=_env("INDEX_IN_BACKGROUND", "1") == "1",
+            INDEX_FOLLOW_SECONDS=float(
+                _env("INDEX_FOLLOW_SECONDS", str(cls.INDEX_FOLLOW_SECONDS)) or 0
+            ),
             # A running job silent for this long is taken as killed or stuck and marked failed.
             HARVEST_JOB_TIMEOUT_SECONDS=_env_int("HARVEST_JOB_TIMEOUT_SECONDS", 6 * 3600),
             RATELIMIT_STORAGE_URI=_env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
@@ -110,6 +116,7 @@ class TestingConfig(DevelopmentConfig):
     TESTING = True
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False
+    INDEX_FOLLOW_SECONDS = 0.0
 
 
 class ProductionConfig(BaseConfig):

@@ -2,6 +2,7 @@
 
 from catalog.models.agency import UNASSIGNED_CODE, Agency
 from catalog.models.audit import AppendOnlyError, AuditEvent
+from catalog.models.change import ChangeSequence, DatasetChange
 from catalog.models.conformance import ConformanceResult, ConformanceSnapshot, LinkCheck
 from catalog.models.dataset import (
     ACCESS_LEVELS,
@@ -50,10 +51,12 @@ __all__ = [
     "ApiToken",
     "AppendOnlyError",
     "AuditEvent",
+    "ChangeSequence",
     "ConformanceResult",
     "ConformanceSnapshot",
     "DataSharingAgreement",
     "Dataset",
+    "DatasetChange",
     "Distribution",
     "Feedback",
     "HarvestJob",
