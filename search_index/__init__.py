@@ -26,6 +26,7 @@ from search_index.service import (
     rebuild,
     search_datasets,
     search_ids,
+    search_outcome,
     suggest,
     visibility_for,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "rebuild",
     "search_datasets",
     "search_ids",
+    "search_outcome",
     "suggest",
     "visibility_for",
     "warm_up",

@@ -182,7 +182,8 @@ class Evaluator:
                 contribution = np.where(p.mask, p.score, 0.0)
                 score = contribution if score is None else score + contribution
             if p.tier is not None:
-                tier = p.tier.copy() if tier is None else tier + p.tier
+                counted = np.where(p.mask, p.tier, 0)
+                tier = counted if tier is None else tier + counted
         return Match(mask, score, tier)
 
     def _sum(self, stems: list[str] | tuple[str, ...], mask: np.ndarray) -> np.ndarray:
@@ -221,7 +222,7 @@ def run(view: IndexView, params: SearchParams, visibility: Visibility, *, limit=
         if values:
             scope &= evaluator.field_mask(name, set(values))
     try:
-        fq = parse(params.fq, aliases) if params.fq.strip() else None
+        fq = parse(params.fq, aliases, strict=True) if params.fq.strip() else None
         if fq is not None:
             evaluator.check(fq)
             scope &= evaluator.evaluate(fq).mask

@@ -90,6 +90,11 @@ _NORMALISE = {
 }
 
 
+def normalise_value(field: str, value: str) -> str:
+    """A facet value as the index holds it (agency codes upper-case, formats normalised)."""
+    return _NORMALISE.get(field, str)(value.strip())
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     """(kind, text) with kinds ``(``, ``)``, ``-``, ``phrase``, ``field`` and ``word``."""
     out: list[tuple[str, str]] = []
@@ -122,11 +127,17 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, text: str, aliases: dict[str, str]) -> None:
+    def __init__(self, text: str, aliases: dict[str, str], strict: bool) -> None:
         self.tokens = _tokens(text)
         self.i = 0
         self.terms = 0
         self.aliases = {name: name for name in FILTER_FIELDS} | aliases
+        self.strict = strict
+
+    def unknown(self, name: str) -> None:
+        if self.strict:
+            known = ", ".join(sorted(n for n in self.aliases if n))
+            raise QueryError(f"Unknown field {name!r}: use one of {known}.")
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -199,6 +210,8 @@ class _Parser:
             self.i += 1
             if name is not None and value.strip():
                 return self._field(name, value.strip())
+            if name is None:
+                self.unknown(text[:-1])
             return self._words(f"{text} {value}")
         return self._word(text)
 
@@ -206,7 +219,7 @@ class _Parser:
         self.count(1)
         if name == "":  # an alias for plain words (CKAN's title:, notes:, text:)
             return self._words(value)
-        return Field(name, _NORMALISE.get(name, str)(value))
+        return Field(name, normalise_value(name, value))
 
     def _word(self, text: str) -> Node | None:
         if text in ("*", "*:*"):
@@ -214,6 +227,8 @@ class _Parser:
         name, sep, value = text.partition(":")
         if sep and value and name.lower() in self.aliases:
             return self._field(self.aliases[name.lower()], value)
+        if sep and value and name:
+            self.unknown(name)
         stem = text.rstrip("*")
         if stem != text and "*" not in stem:
             words = words_of(stem)
@@ -230,11 +245,12 @@ class _Parser:
         return And(tuple(Word(w) for w in words))
 
 
-def parse(text: str, aliases: dict[str, str] | None = None) -> Node | None:
-    """The query tree of ``text`` (None when it holds no terms: everything matches)."""
+def parse(text: str, aliases: dict[str, str] | None = None, strict: bool = False) -> Node | None:
+    """The query tree of ``text`` (None when it holds no terms: everything matches).
+    ``strict``: an unknown ``name:value`` is refused instead of read as words (filters)."""
     if len(text) > MAX_CHARS:
         raise QueryError(f"Your search is too long: keep it under {MAX_CHARS} characters.")
-    parser = _Parser(text, aliases or {})
+    parser = _Parser(text, aliases or {}, strict)
     node = parser.or_expr(0)
     while parser.peek() is not None:  # a stray ")": read on
         parser.i += 1

@@ -7,8 +7,12 @@ filters give the same datasets everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from catalog.errors import ServiceError
+from search_index.language import MAX_CHARS, normalise_value
 from search_index.schema import FACETS
 
 SORTS = ("relevance", "modified", "title", "score")  # what the page and the API offer
@@ -89,3 +93,30 @@ class SearchParams:
             self.facet_limit,
             self.aliases,
         )
+
+
+def from_args(args: Mapping[str, Any], page: int = 1, per_page: int = 20) -> SearchParams:
+    """The search a query string asks for (the page, ``/api/v1/datasets``, the exports): ``q``,
+    values per facet (repeat a parameter to OR values), ``sort`` and ``include_withdrawn``."""
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise ServiceError(
+            "Bad query parameters.", {"sort": [f"Must be one of {', '.join(SORTS)}."]}
+        )
+    getlist = getattr(args, "getlist", None) or (lambda name: [args[name]] if name in args else [])
+    filters = {
+        name: tuple(normalise_value(name, v) for v in getlist(name) if v and v.strip())
+        for name in FACETS
+    }
+    q = args.get("q") or ""
+    if len(q) > MAX_CHARS:
+        message = f"Your search is too long: keep it under {MAX_CHARS} characters."
+        raise ServiceError(message, {"q": [message]})
+    return SearchParams(
+        q=q,
+        filters={name: values for name, values in filters.items() if values},
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        include_withdrawn=str(args.get("include_withdrawn", "")).lower() in ("1", "true"),
+    )

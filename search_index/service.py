@@ -109,10 +109,17 @@ def _cache(view: IndexView) -> tuple[OrderedDict, Lock]:
     return cache
 
 
+def search_outcome(
+    store: IndexStore, session: Session, params: SearchParams, viewer: User | None
+) -> engine.Outcome:
+    """A page of ids with the total and facets (CKAN's package_search loads its own rows)."""
+    return outcome_for(current_view(store, session), params, visibility_for(viewer))
+
+
 def search_datasets(
     store: IndexStore, session: Session, params: SearchParams, viewer: User | None
 ) -> SearchPage:
-    outcome = outcome_for(current_view(store, session), params, visibility_for(viewer))
+    outcome = search_outcome(store, session, params, viewer)
     rows = {}
     if outcome.ids:
         rows = {

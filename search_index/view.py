@@ -265,6 +265,10 @@ class IndexView:
             tables[w][d - starts[w]] for w, d in zip(which.tolist(), docs.tolist(), strict=True)
         ]
 
+    def live_ids(self) -> set[str]:
+        """Every dataset id the view holds (tests and benchmarks)."""
+        return set(self.strings("id", np.flatnonzero(self.live)))
+
     # -- spelling ------------------------------------------------------------------------------
 
     def known(self, word: str) -> bool:

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from catalog.cli import fail_on_service_errors
 from catalog.db import db
 from catalog.exports.datajson import iter_data_json, validation_errors
-from catalog.exports.selection import DatasetFilters, select_datasets
+from catalog.exports.selection import select_datasets
 from catalog.exports.tables import iter_csv, write_xlsx
 
 
@@ -25,7 +25,7 @@ from catalog.exports.tables import iter_csv, write_xlsx
 )
 @click.option("--agency", default=None, help="CSV/XLSX: only this agency's datasets.")
 @click.option("--access-level", default=None, help="CSV/XLSX: only this access level.")
-@click.option("--q", default=None, help="CSV/XLSX: only datasets matching these words.")
+@click.option("--q", default=None, help="CSV/XLSX: only datasets this search finds.")
 @click.option("--validate", is_flag=True, help="data.json: check it against the official schema.")
 @with_appcontext
 @fail_on_service_errors
@@ -59,8 +59,14 @@ def export_command(
             if problems:
                 raise click.ClickException(f"{len(problems)} schema errors, first: {problems[0]}")
     else:
-        filters = DatasetFilters.from_args({"agency": agency, "access_level": access_level, "q": q})
-        datasets = select_datasets(db.session, filters)
+        from flask import current_app
+
+        from search_index import get_store
+        from search_index.params import from_args
+
+        args = {"agency": agency, "access_level": access_level, "q": q}
+        params = from_args({k: v for k, v in args.items() if v})
+        datasets = select_datasets(db.session, get_store(current_app), params, None)
         if kind == "csv":
             with open(out_path, "w", encoding="utf-8", newline="") as handle:
                 for count, chunk in enumerate(iter_csv(datasets, None)):  # noqa: B007
