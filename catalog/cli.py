@@ -92,10 +92,14 @@ def run_command(host: str, port: int) -> None:
 
 
 def _serve(host: str, port: int) -> None:
-    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    from search_index import warm_up
+
+    app = current_app._get_current_object()
+    warm_up(app)  # the index caught up and opened before the first request
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True)
 
 
 users = AppGroup("users", help="Accounts and API tokens.")

@@ -51,6 +51,7 @@ __all__ = [
     "ensure_follower",
     "get_store",
     "init_app",
+    "prepare",
     "rebuild",
     "search_datasets",
     "search_ids",
@@ -95,6 +96,20 @@ def ensure_follower(app: Flask):
             app.extensions["search_index_follower"] = follower
             follower.start()
     return follower
+
+
+def prepare() -> None:
+    """Catch the index up (building it if missing) in a short-lived app of its own: what a
+    server's master process does before it starts workers (gunicorn.conf.py)."""
+    from catalog import create_app
+    from search_index import follow
+
+    app = create_app()
+    try:
+        with app.app_context():
+            follow.catch_up(get_store(app), app.extensions["catalog_db"])
+    finally:
+        app.extensions["catalog_db"].dispose()
 
 
 def warm_up(app: Flask, timeout: float | None = None) -> None:
