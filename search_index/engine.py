@@ -197,16 +197,17 @@ class Evaluator:
             return self.view.id_mask(values)
         mask = self.view.facet_mask(name, values)
         if name == "format":
-            mask &= format_visible(self.view, self.visibility)
+            mask = mask & format_visible(self.view, self.visibility)
         return mask
 
 
 def format_visible(view: IndexView, visibility: Visibility) -> np.ndarray:
+    """Documents whose distribution formats this viewer may see (and so match and count)."""
     if visibility.all_formats:
         return view.live
     mask = view.facet_mask("access_level", {"public"})
     if visibility.agencies:
-        mask |= view.facet_mask("agency", set(visibility.agencies))
+        mask = mask | view.facet_mask("agency", set(visibility.agencies))
     return mask
 
 
@@ -241,11 +242,13 @@ def run(view: IndexView, params: SearchParams, visibility: Visibility, *, limit=
                 match, was_relaxed = Match(found.mask & scope, found.score, found.tier), True
     total = int(np.count_nonzero(match.mask))
     facets = {}
+    matched = np.flatnonzero(match.mask) if params.facets else None
     for name in params.facets:
-        scope_here = (
-            match.mask & format_visible(view, visibility) if name == "format" else match.mask
-        )
-        counts = sorted(view.facet_counts(name, scope_here), key=lambda c: (-c[1], c[0]))
+        if name == "format":  # only where the viewer may see the formats
+            counts = view.facet_counts(name, match.mask & format_visible(view, visibility))
+        else:
+            counts = view.facet_counts(name, match.mask, matched)
+        counts.sort(key=lambda c: (-c[1], c[0]))
         if params.facet_limit >= 0:
             counts = counts[: params.facet_limit]
         facets[name] = [{"value": value, "count": count} for value, count in counts]

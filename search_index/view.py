@@ -33,6 +33,13 @@ from search_index.sidecar import (
 from search_index.whoosh_io import SegmentInfo
 
 EAGER_FACETS = tuple(f for f in FACET_FIELDS if f not in ("keyword", "license"))
+MASK_CACHE = 64
+
+
+def _among(ords: np.ndarray, wanted: list[int]) -> np.ndarray:
+    if len(wanted) == 1:
+        return ords == wanted[0]
+    return np.isin(ords, wanted)
 
 
 @dataclass
@@ -77,6 +84,7 @@ class IndexView:
             )
             self.avg[name] = scoring.average(total, self.n_live)
         self._facets: dict[str, FacetTable] = {}
+        self._masks: dict[tuple, np.ndarray] = {}
         self._lock = threading.Lock()
         for name in EAGER_FACETS:
             self.facet_table(name)
@@ -203,7 +211,19 @@ class IndexView:
         return table
 
     def facet_mask(self, name: str, values: set[str] | frozenset[str]) -> np.ndarray:
-        """Documents with any of ``values`` in facet ``name`` (deleted ones included)."""
+        """Documents with any of ``values`` in facet ``name`` (deleted ones included). The
+        answer is shared: callers must not change it."""
+        key = (name, frozenset(values))
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._facet_mask(name, values)
+            mask.flags.writeable = False
+            if len(self._masks) >= MASK_CACHE:
+                self._masks.clear()
+            self._masks[key] = mask
+        return mask
+
+    def _facet_mask(self, name: str, values: set[str] | frozenset[str]) -> np.ndarray:
         mask = np.zeros(self.n, dtype=bool)
         for s in self.segments:
             table = s.sidecar.values[name]
@@ -212,21 +232,31 @@ class IndexView:
                 continue
             if name in MULTI_VALUED:
                 docs = s.sidecar[f"pairs.{name}.doc"]
-                hit = docs[np.isin(s.sidecar[f"pairs.{name}.ord"], wanted)]
+                hit = docs[_among(s.sidecar[f"pairs.{name}.ord"], wanted)]
                 mask[hit.astype(np.int64) + s.offset] = True
             else:
-                mask[s.offset : s.stop] = np.isin(s.sidecar[f"facet.{name}"], wanted)
+                mask[s.offset : s.stop] = _among(s.sidecar[f"facet.{name}"], wanted)
         return mask
 
-    def facet_counts(self, name: str, mask: np.ndarray) -> list[tuple[str, int]]:
+    def facet_counts(
+        self, name: str, mask: np.ndarray, docs: np.ndarray | None = None
+    ) -> list[tuple[str, int]]:
+        """(value, documents) for every value held by the documents in ``mask`` (``docs``: the
+        same documents as numbers, when the caller has them: gathering a few is cheaper than
+        scanning the mask)."""
         table = self.facet_table(name)
         counts = np.zeros(len(table.values), dtype=np.int64)
+        sparse = docs is not None and len(docs) * 8 < self.n
         for s, remap in zip(self.segments, table.remaps, strict=True):
-            here = mask[s.offset : s.stop]
             if name in MULTI_VALUED:
+                here = mask[s.offset : s.stop]
                 ords = s.sidecar[f"pairs.{name}.ord"][here[s.sidecar[f"pairs.{name}.doc"]]]
+            elif sparse:
+                local = docs[(docs >= s.offset) & (docs < s.stop)] - s.offset
+                ords = s.sidecar[f"facet.{name}"][local]
             else:
-                ords = s.sidecar[f"facet.{name}"][here]
+                ords = s.sidecar[f"facet.{name}"][mask[s.offset : s.stop]]
+            if name not in MULTI_VALUED:
                 ords = ords[ords != NO_VALUE]
             if len(ords):
                 counts += np.bincount(remap[ords], minlength=len(table.values))

@@ -51,6 +51,12 @@ def _pending(session: Session) -> set[str]:
     return session.info.setdefault(PENDING, set())
 
 
+def note(session: Session, ids: Iterable[str]) -> None:
+    """Stamp these datasets when ``session`` commits, without an event (a service that rewrote
+    a derived column of many datasets, and whose listeners must not run again)."""
+    _pending(session).update(str(i) for i in ids)
+
+
 def _on_event(_sender: Any, ids: Iterable[str] | None = None, session: Any = None, **_kw: Any):
     if not ids:
         return
@@ -129,6 +135,13 @@ def _start_sequence(connection: Connection) -> None:
         id=1, value=0, epoch=secrets.token_hex(8)
     )
     connection.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
+
+
+def start_new_epoch(connection: Connection) -> None:
+    """Every follower starts again (a restored database: its history may differ from what an
+    index has seen under the same epoch)."""
+    table = ChangeSequence.__table__
+    connection.execute(update(table).where(table.c.id == 1).values(epoch=secrets.token_hex(8)))
 
 
 def _insert(connection: Connection, model: type) -> Any:

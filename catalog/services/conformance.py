@@ -32,6 +32,7 @@ from catalog.models import (
 )
 from catalog.models._common import utcnow
 from catalog.permissions import can_see_internal
+from catalog.services import changes
 from catalog.standards import FAIL, NOT_APPLICABLE, PASS, RuleSet, current_rule_set
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def evaluate_all(session: Session, rule_set: RuleSet) -> int:
             select(Dataset.id).where(Dataset.status == STATUS_ACTIVE).order_by(Dataset.id)
         )
     )
+    changes.note(session, ids)  # scores changed: the search index follows
     return evaluate_datasets(session, ids, rule_set, replace=False)
 
 
