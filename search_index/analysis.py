@@ -37,6 +37,14 @@ def stem(word: str) -> str:
     return found
 
 
+def stems_of(words: list[str]) -> list[str]:
+    """``[stem(w) for w in words]``, with the dictionary lookups in C for words seen before."""
+    try:
+        return list(map(_STEMS.__getitem__, words))
+    except KeyError:
+        return [stem(w) for w in words]
+
+
 def analyse(text: str) -> tuple[list[str], int]:
     """Indexed words of ``text`` in order (stop words removed) and the position of the first.
 

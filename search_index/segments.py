@@ -25,7 +25,7 @@ import numpy as np
 from whoosh.index import Index
 
 from search_index import sidecar, whoosh_io
-from search_index.analysis import analyse, stem
+from search_index.analysis import analyse, stems_of
 from search_index.buffer import FieldPostings, Sorted
 from search_index.schema import EXACT_FIELD, MULTI_SEPARATOR, MULTI_VALUED, TEXT_FIELDS
 from search_index.sidecar import FACET_FIELDS, SegmentDocs
@@ -57,7 +57,7 @@ class SegmentBuilder:
         for name in TEXT_FIELDS:
             words, start = analyse(doc.get(name) or "")
             exact.update(words)
-            self._text[name].add_words(docnum, [stem(w) for w in words], start)
+            self._text[name].add_words(docnum, stems_of(words), start)
             self._lengths[name].append(len(words))
             lengths[name] = len(words)
         self._terms[EXACT_FIELD].add_terms(docnum, exact)
