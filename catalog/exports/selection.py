@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import Dataset, User
@@ -24,11 +24,6 @@ def select_datasets(
 ) -> Iterator[Dataset]:
     """The datasets matching ``params`` for this viewer, in the search's order."""
     return datasets_by_ids(session, search_ids(store, session, params, viewer))
-
-
-def iter_query(session: Session, query: Select) -> Iterator[Dataset]:
-    """Stream ORM rows with ``yield_per`` (``/data.json``: the whole public inventory)."""
-    yield from session.scalars(query.execution_options(yield_per=BATCH_SIZE))
 
 
 def datasets_by_ids(session: Session, ids: Iterable[str]) -> Iterator[Dataset]:

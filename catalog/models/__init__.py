@@ -13,6 +13,13 @@ from catalog.models.dataset import (
     Dataset,
     Distribution,
 )
+from catalog.models.dcat import (
+    RESOURCE_SERIES,
+    RESOURCE_SERVICE,
+    DcatResource,
+    ExportFragment,
+    dcat_resource_dataset,
+)
 from catalog.models.harvest import (
     SOURCE_KINDS,
     HarvestJob,
@@ -42,6 +49,8 @@ __all__ = [
     "ACCESS_LEVELS",
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
+    "RESOURCE_SERIES",
+    "RESOURCE_SERVICE",
     "ROLES",
     "SOURCE_KINDS",
     "STATUS_ACTIVE",
@@ -57,7 +66,9 @@ __all__ = [
     "DataSharingAgreement",
     "Dataset",
     "DatasetChange",
+    "DcatResource",
     "Distribution",
+    "ExportFragment",
     "Feedback",
     "HarvestJob",
     "HarvestLink",
@@ -75,5 +86,6 @@ __all__ = [
     "ReviewTransition",
     "SharingReview",
     "User",
+    "dcat_resource_dataset",
     "user_agency",
 ]

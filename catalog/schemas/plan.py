@@ -22,6 +22,7 @@ from catalog.models.plan import (
     PLAN_STATUSES,
     REPORT_STATUSES,
 )
+from catalog.schemas.dates import SaneDate, SaneDateTime
 from catalog.schemas.fields import Text
 
 ELEMENT_ID = validate.Regexp(
@@ -70,7 +71,7 @@ class ObjectiveSchema(_Strict):
     metric = Text(required=True)
     target = fields.Float(required=True, allow_nan=False)
     unit = Text(load_default=None)
-    due = fields.Date(required=True)
+    due = SaneDate(required=True)
     example = fields.Boolean(load_default=False)
 
     @validates_schema
@@ -102,8 +103,8 @@ class FocalPointSchema(_ElementSchema):
 
 
 class CommentWindowSchema(_Strict):
-    opens = fields.Date(load_default=None)
-    closes = fields.Date(load_default=None)
+    opens = SaneDate(load_default=None)
+    closes = SaneDate(load_default=None)
     note = Text(load_default=None)
 
     @validates_schema
@@ -118,7 +119,7 @@ class PlanFileSchema(_Strict):
     key = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9\-]{0,63}$"))
     title = Text(required=True)
     status = fields.String(required=True, validate=validate.OneOf(PLAN_STATUSES))
-    issued = fields.Date(load_default=None)
+    issued = SaneDate(load_default=None)
     issued_note = Text(load_default=None)
     summary = Text(load_default=None)
     source_url = Text(load_default=None, validate=validate.URL(schemes={"http", "https"}))
@@ -179,7 +180,7 @@ class ProgressReportOutputSchema(Schema):
     narrative = fields.String()
     metric_value = fields.Float(allow_none=True)
     submitted_by = fields.Function(lambda r: r.submitted_by.email if r.submitted_by else None)
-    submitted_at = fields.DateTime()
+    submitted_at = SaneDateTime()
 
 
 class FeedbackInputSchema(Schema):

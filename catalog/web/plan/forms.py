@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from catalog.models.plan import FEEDBACK_STATUSES, REPORT_STATUSES
+from catalog.schemas.dates import sane_date
 from catalog.web.forms import choices as as_choices
 
 
@@ -71,9 +72,9 @@ class ObjectiveForm(FlaskForm):
     metric = StringField("Metric")
     target = StringField("Target (a number)")
     unit = StringField("Unit (optional)")
-    due = DateField("Due date", validators=[Optional()])
+    due = DateField("Due date", validators=[Optional(), sane_date])
 
 
 class WindowForm(FlaskForm):
-    opens = DateField("Comments open on", validators=[Optional()])
-    closes = DateField("Comments close after", validators=[Optional()])
+    opens = DateField("Comments open on", validators=[Optional(), sane_date])
+    closes = DateField("Comments close after", validators=[Optional(), sane_date])
