@@ -131,8 +131,9 @@ def _warm(view) -> None:
     the result cache with the unfiltered first page."""
     from search_index.service import outcome_for
 
-    for s in view.segments:
-        for array in s.sidecar.arrays.values():
-            if array.size and array.ndim:
-                array[:: max(1, 4096 // max(array.itemsize, 1))].sum()  # touch each page
+    for s in view.new_segments:
+        for name, array in s.sidecar.arrays.items():
+            if array.size and not name.endswith(".pos"):  # positions: phrases only
+                flat = array.reshape(-1)
+                flat[:: max(1, 4096 // flat.itemsize)].sum()  # a read on every page
     outcome_for(view, SearchParams(), ANONYMOUS)

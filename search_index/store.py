@@ -252,7 +252,7 @@ class IndexStore:
                 return
             try:
                 generation, segments = whoosh_io.read_segments(folder)
-                view = IndexView(folder, generation, segments)
+                view = IndexView(folder, generation, segments, previous=self._view)
                 if warm is not None:
                     warm(view)
             except FileNotFoundError:

@@ -61,16 +61,32 @@ class FacetTable:
 
 
 class IndexView:
-    def __init__(self, folder: Path, generation: int, segments: list[SegmentInfo]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        generation: int,
+        segments: list[SegmentInfo],
+        previous: IndexView | None = None,
+    ) -> None:
         self.folder = folder
         self.generation = generation
         self.segments: list[Segment] = []
+        # Segments the previous view already mapped are shared with it (their files never
+        # change); only new ones are mapped, and only they need warming.
+        mapped = {}
+        if previous is not None and previous.folder == folder:
+            mapped = {s.info.id: s.sidecar for s in previous.segments}
+        self.new_segments: list[Segment] = []
         offset = 0
         for info in segments:
             live = np.ones(info.doc_count, dtype=bool)
             if info.deleted:
                 live[np.fromiter(info.deleted, dtype=np.int64)] = False
-            self.segments.append(Segment(info, Sidecar(folder, info.id), offset, live))
+            sidecar = mapped.get(info.id)
+            segment = Segment(info, sidecar or Sidecar(folder, info.id), offset, live)
+            self.segments.append(segment)
+            if sidecar is None:
+                self.new_segments.append(segment)
             offset += info.doc_count
         self.n = offset
         self.live = (

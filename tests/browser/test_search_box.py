@@ -8,6 +8,8 @@ import io
 
 import requests
 
+from tests.browser.a11y import check_page
+
 
 def test_typing_offers_titles_and_keywords(page, make_dataset):
     make_dataset(title="Hospital discharges by town", keyword=["hospitals"])
@@ -20,6 +22,7 @@ def test_typing_offers_titles_and_keywords(page, make_dataset):
     assert values[0] == "Hospital discharges by town"
     assert "hospitals" in values
     assert "Road closures" not in values
+    check_page(page)  # the enhanced box keeps its label, ids stay unique
 
 
 def test_the_form_works_without_javascript(browser, live_server, make_dataset):
