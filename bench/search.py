@@ -368,6 +368,16 @@ def bench_http(n: int, queries: list[SearchParams], workers: int) -> dict:
                 timings.append(time.perf_counter() - t1)
                 bad += response.status_code != 200
             out[label] = percentiles(timings) | {"errors": bad, "load": loadavg()}
+        timings, statuses = [], []
+        for query in hostile_queries(words_of(queries)):
+            t1 = time.perf_counter()
+            response = session.get(base + "/api/v1/datasets", params={"q": query}, timeout=60)
+            timings.append(time.perf_counter() - t1)
+            statuses.append(response.status_code)
+        out["hostile"] = percentiles(timings) | {
+            "statuses": {str(c): statuses.count(c) for c in sorted(set(statuses))},
+            "load": loadavg(),
+        }
         out["memory"] = worker_memory(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -376,6 +386,30 @@ def bench_http(n: int, queries: list[SearchParams], workers: int) -> dict:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
     return out
+
+
+def words_of(queries: list[SearchParams]) -> list[str]:
+    return [w for q in queries for w in q.q.split() if w.isalpha()]
+
+
+def hostile_queries(words: list[str]) -> list[str]:
+    """What an anonymous visitor might type to make a search expensive."""
+    common = list(dict.fromkeys(words))[:40]
+    prefixes = list(dict.fromkeys(w[:3] for w in common))
+    return [
+        " ".join(f"*{c}*" for c in "zyxwvutsrqponmlkjihgfedcba" * 3)[:480],
+        " OR ".join(f"{p}*" for p in prefixes[:30])[:480],
+        " ".join(f"{p}*" for p in prefixes[:30])[:480],
+        " OR ".join(common[:32]),
+        " ".join(common[:32]),
+        " OR ".join(f"title:[a TO {c}]" for c in "zyxwvutsrqponmlkjihg"),
+        '"' + " ".join(common[:30]) + '"',
+        "NOT NOT " + common[0],
+        "(" * 10 + common[0] + ")" * 10,
+        "(" * 300 + common[0],
+        " ".join(f"-{w}" for w in common[:30]),
+        "x" * 600,
+    ]
 
 
 def _load_module():
@@ -462,6 +496,8 @@ def main() -> None:
             )
             print(line("HTTP API, cold", http["cold"]) + f"  load {http['cold']['load']}")
             print(line("HTTP API, warm", http["warm"]) + f"  load {http['warm']['load']}")
+            hostile = http["hostile"]
+            print(line("HTTP API, hostile queries", hostile) + f"  statuses {hostile['statuses']}")
             mem = http["memory"]
             each = ", ".join(f"{w['pss']:.0f}" for w in mem["workers"])
             print(

@@ -136,7 +136,7 @@ def after_commit(
             catch_up(store, bind)
         return
     with bind.connect() as connection:
-        pending = len(changes.changed_since(connection, held.seq, value))
+        pending = changes.count_since(connection, held.seq, value)
     if pending <= 2 * len(ids) + 100:
         catch_up(store, bind)
     else:

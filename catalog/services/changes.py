@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -167,6 +167,14 @@ def head(connection: Connection, *, create: bool = False) -> tuple[str | None, i
             select(table.c.epoch, table.c.value).where(table.c.id == 1)
         ).first()
     return (row[0], row[1]) if row is not None else (None, 0)
+
+
+def count_since(connection: Connection, after: int, upto: int) -> int:
+    """How many datasets were stamped with a value in (after, upto]."""
+    table = DatasetChange.__table__
+    return connection.scalar(
+        select(func.count()).select_from(table).where(table.c.seq > after, table.c.seq <= upto)
+    )
 
 
 def changed_since(connection: Connection, after: int, upto: int) -> list[str]:
