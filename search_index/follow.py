@@ -35,6 +35,7 @@ from catalog.services import changes
 from search_index.documents import iter_records
 from search_index.store import IndexStore, State
 from search_index.view import IndexView
+from search_index.whoosh_io import LockError
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,6 @@ def catch_up(
 ) -> str:
     """Bring the index up to the database; returns ``current``, ``updated``, ``rebuilt``,
     ``missing`` (no index and ``build_missing`` is false) or ``busy`` (another writer)."""
-    from whoosh.index import LockError
-
     head = database_state(bind)
     held = _held(store)
     if held is None or held.epoch != head.epoch or held.seq > head.seq:

@@ -31,7 +31,7 @@ import whoosh
 from whoosh.codec import base as codec_base
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC, EmptyIndexError, Index
+from whoosh.index import TOC, EmptyIndexError, Index, LockError
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.util import IDCHARS
@@ -40,6 +40,7 @@ from whoosh.writing import SegmentWriter
 from search_index.buffer import BLOCK, Sorted
 
 TESTED = {("whoosh-reloaded", "2.7.5")}
+__all__ = ["LockError", "SegmentInfo", "Writer", "check_version", "read_segment", "read_segments"]
 INDEX_NAME = "MAIN"
 
 
