@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh.index import Index
 
 from search_index import sidecar, whoosh_io
 from search_index.analysis import analyse, stems_of
 from search_index.buffer import FieldPostings, Sorted
 from search_index.schema import EXACT_FIELD, MULTI_SEPARATOR, MULTI_VALUED, TEXT_FIELDS
 from search_index.sidecar import FACET_FIELDS, SegmentDocs
+from search_index.whoosh_io import Index
 
 STORED = ("id", "title", "modified", "updated", "created", "score")
 
