@@ -40,7 +40,15 @@ from whoosh.writing import SegmentWriter
 from search_index.buffer import BLOCK, Sorted
 
 TESTED = {("whoosh-reloaded", "2.7.5")}
-__all__ = ["Index", "LockError", "SegmentInfo", "Writer", "check_version", "read_segment", "read_segments"]
+__all__ = [
+    "Index",
+    "LockError",
+    "SegmentInfo",
+    "Writer",
+    "check_version",
+    "read_segment",
+    "read_segments",
+]
 INDEX_NAME = "MAIN"
 
 
