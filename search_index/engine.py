@@ -77,7 +77,6 @@ class Evaluator:
     cost: int = 0
     stems: set[str] = field(default_factory=set)
     _expansions: dict[str, list[str]] = field(default_factory=dict)
-    _stem_scores: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     # -- cost ----------------------------------------------------------------------------------
 
@@ -90,22 +89,25 @@ class Evaluator:
             )
 
     def _cost(self, node: Node) -> int:
+        """Postings and positions the node reads, plus its passes over every document (filling
+        and adding dense arrays: ``n // 16`` a pass, in the units of postings)."""
         v = self.view
+        dense = v.n // 16 + 1
         if isinstance(node, Word):
-            return v.stem_cost(stem(node.text)) + v.n // 64
+            return v.stem_cost(stem(node.text)) + 4 * dense
         if isinstance(node, Phrase):
-            return sum(v.stem_cost(stem(w)) for w in node.words) + v.phrase_cost(
-                tuple(stem(w) for w in node.words)
-            )
+            stems = tuple(stem(w) for w in node.words)
+            own = sum(v.stem_cost(s) + 3 * dense for s in stems)
+            return own + v.phrase_cost(stems) + 8 * dense
         if isinstance(node, Prefix):
-            return v.prefix_cost(node.text) + sum(
-                v.stem_cost(s) for s in {stem(w) for w in self.expansions(node.text)}
-            )
+            stems = {stem(w) for w in self.expansions(node.text)}
+            own = sum(v.stem_cost(s) + 3 * dense for s in stems)
+            return v.prefix_cost(node.text) + own + 8 * dense
         if isinstance(node, (And, Or)):
-            return sum(self._cost(x) for x in node.items) + v.n // 8
+            return sum(self._cost(x) for x in node.items) + 6 * dense
         if isinstance(node, Not):
-            return self._cost(node.item) + v.n // 8
-        return v.n // 8  # a field or everything: a pass over per-document values
+            return self._cost(node.item) + 2 * dense
+        return 2 * dense  # a field or everything: a pass over per-document values
 
     def expansions(self, prefix: str) -> list[str]:
         if prefix not in self._expansions:
@@ -116,23 +118,19 @@ class Evaluator:
 
     # -- matching ------------------------------------------------------------------------------
 
-    def stem_score(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """(documents holding the stem in any text field, dense score of the stem)."""
-        if term not in self._stem_scores:
-            v = self.view
-            score = np.zeros(v.n)
-            mask = np.zeros(v.n, dtype=bool)
-            for name in TEXT_FIELDS:
-                docs, tf, lengths = v.stem_postings(name, term)
-                if len(docs):
-                    weight = scoring.idf(v.n_live, len(docs))
-                    score[docs] += scoring.contributions(
-                        tf, lengths, v.avg[name], weight, FIELD_BOOSTS[name]
-                    )
-                    mask[docs] = True
-            self._stem_scores[term] = (mask, score)
-            self.stems.add(term)
-        return self._stem_scores[term]
+    def stem_score(self, term: str, out: np.ndarray) -> None:
+        """``out`` = the stem's BM25F score of every document (0 without it), its fields
+        added in ``TEXT_FIELDS`` order. Scores are positive where the stem is."""
+        v = self.view
+        out.fill(0.0)
+        for name in TEXT_FIELDS:
+            docs, tf, lengths = v.stem_postings(name, term)
+            if len(docs):
+                weight = scoring.idf(v.n_live, len(docs))
+                out[docs] += scoring.contributions(
+                    tf, lengths, v.avg[name], weight, FIELD_BOOSTS[name]
+                )
+        self.stems.add(term)
 
     def exact(self, word: str) -> np.ndarray:
         mask = np.zeros(self.view.n, dtype=bool)
@@ -142,8 +140,10 @@ class Evaluator:
     def evaluate(self, node: Node) -> Match:
         v = self.view
         if isinstance(node, Word):
-            mask, score = self.stem_score(stem(node.text))
-            return Match(mask.copy(), score, (mask & self.exact(node.text)).astype(np.int32))
+            score = np.empty(v.n)
+            self.stem_score(stem(node.text), score)
+            mask = score > 0
+            return Match(mask, score, (mask & self.exact(node.text)).astype(np.int32))
         if isinstance(node, Phrase):
             stems = tuple(stem(w) for w in node.words)
             mask = np.zeros(v.n, dtype=bool)
@@ -158,38 +158,39 @@ class Evaluator:
             words = self.expansions(node.text)
             for word in words:
                 mask[v.word_docs(word)] = True
-            return Match(
-                mask, self._sum(sorted({stem(w) for w in words}), mask), mask.astype(np.int32)
-            )
+            stems = sorted({stem(w) for w in words})
+            return Match(mask, self._sum(stems, mask), mask.astype(np.int32))
         if isinstance(node, Field):
             return Match(self.field_mask(node.name, {node.value}))
         if isinstance(node, Everything):
             return Match(v.live.copy())
         if isinstance(node, Not):
             return Match(v.live & ~self.evaluate(node.item).mask)
-        parts = [self.evaluate(x) for x in node.items]
-        if isinstance(node, And):
-            mask = v.live.copy()
-            for p in parts:
-                mask &= p.mask
-        else:
-            mask = np.zeros(v.n, dtype=bool)
-            for p in parts:
-                mask |= p.mask
+        # AND and OR fold each part in as soon as it is evaluated (one part in memory at once).
+        conjunction = isinstance(node, And)
+        mask = v.live.copy() if conjunction else np.zeros(v.n, dtype=bool)
         score = tier = None
-        for p in parts:
-            if p.score is not None:
-                contribution = np.where(p.mask, p.score, 0.0)
+        for item in node.items:
+            part = self.evaluate(item)
+            if conjunction:
+                mask &= part.mask
+            else:
+                mask |= part.mask
+            if part.score is not None:
+                contribution = np.where(part.mask, part.score, 0.0)
                 score = contribution if score is None else score + contribution
-            if p.tier is not None:
-                counted = np.where(p.mask, p.tier, 0)
+            if part.tier is not None:
+                counted = np.where(part.mask, part.tier, 0)
                 tier = counted if tier is None else tier + counted
         return Match(mask, score, tier)
 
     def _sum(self, stems: list[str] | tuple[str, ...], mask: np.ndarray) -> np.ndarray:
+        """The stems' scores added in order, where ``mask`` holds (0 elsewhere)."""
         score = np.zeros(self.view.n)
+        one = np.empty(self.view.n)  # reused: one stem's scores at a time
         for term in stems:
-            score = score + self.stem_score(term)[1]
+            self.stem_score(term, one)
+            score += one
         return np.where(mask, score, 0.0)
 
     def field_mask(self, name: str, values: set[str]) -> np.ndarray:
