@@ -105,13 +105,11 @@ def stamp(connection: Connection, ids: Iterable[str]) -> tuple[str, int]:
     epoch, value = _next_value(connection)
     rows = [{"dataset_id": i, "seq": value} for i in sorted(set(ids))]
     insert = _insert(connection, DatasetChange)
+    upsert = insert.on_conflict_do_update(
+        index_elements=["dataset_id"], set_={"seq": insert.excluded.seq}
+    )
     for start in range(0, len(rows), CHUNK):
-        statement = insert.values(rows[start : start + CHUNK])
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["dataset_id"], set_={"seq": statement.excluded.seq}
-            )
-        )
+        connection.execute(upsert, rows[start : start + CHUNK])  # the driver's executemany
     return epoch, value
 
 
