@@ -172,9 +172,11 @@ def all_commands() -> list[click.Command]:
     from catalog.exports.cli import export_command
     from catalog.review_cli import reviews
     from harvesters.cli import harvest_command, sources
+    from jobs.cli import worker_command
     from search_index.cli import index as index_commands
 
     return [
         init_command, demo_command, run_command, users, backup_command, restore_command,
         sources, harvest_command, conformance, index_commands, export_command, reviews,
+        worker_command,
     ]  # fmt: skip

@@ -19,6 +19,7 @@ from catalog.models.harvest import (
     HarvestRecord,
     HarvestSource,
 )
+from catalog.models.jobs import NOTICE_KINDS, Notice, ScheduledTask
 from catalog.models.plan import (
     Feedback,
     PlanFocalPoint,
@@ -41,6 +42,7 @@ __all__ = [
     "ACCESS_LEVELS",
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
+    "NOTICE_KINDS",
     "ROLES",
     "SOURCE_KINDS",
     "STATUS_ACTIVE",
@@ -62,6 +64,7 @@ __all__ = [
     "HarvestSource",
     "LegalAuthority",
     "LinkCheck",
+    "Notice",
     "PlanFocalPoint",
     "PlanGoal",
     "PlanObjective",
@@ -70,6 +73,7 @@ __all__ = [
     "ProgressReport",
     "ReviewComment",
     "ReviewTransition",
+    "ScheduledTask",
     "SharingReview",
     "User",
     "user_agency",
