@@ -106,9 +106,9 @@ def process_alive(identity: str | None) -> bool | None:
 
 def active_job(session: Session, source: HarvestSource) -> HarvestJob | None:
     return session.scalar(
-        select(HarvestJob).where(
-            HarvestJob.source_id == source.id, HarvestJob.status.in_(JOB_ACTIVE)
-        )
+        select(HarvestJob)
+        .where(HarvestJob.source_id == source.id, HarvestJob.status.in_(JOB_ACTIVE))
+        .execution_options(populate_existing=True)
     )
 
 
@@ -283,7 +283,11 @@ def recover_jobs(
     """Running jobs whose process is gone: queued again for another worker (jobs a queue
     delivered, up to ``max_attempts`` runs) or failed. Flushes; the caller commits and hands
     the requeued ids to the queue."""
-    query = select(HarvestJob).where(HarvestJob.status == JOB_RUNNING)
+    query = (
+        select(HarvestJob)
+        .where(HarvestJob.status == JOB_RUNNING)
+        .execution_options(populate_existing=True)
+    )
     if source_ids is not None:
         query = query.where(HarvestJob.source_id.in_(list(source_ids)))
     cutoff = utcnow() - timedelta(seconds=dead_after)
