@@ -6,7 +6,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app, jsonify
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from catalog.api.blueprint import api_v1
 from catalog.schemas.dataset import DatasetInputSchema, DatasetOutputSchema
@@ -65,13 +65,31 @@ class HarvestCountsSchema(Schema):
     failed = fields.Integer(required=True)
 
 
+class HarvestProgressSchema(Schema):
+    read = fields.Integer(required=True)
+    expected = fields.Integer(allow_none=True)
+    percent = fields.Integer(allow_none=True)
+
+
 class HarvestJobSummarySchema(Schema):
     id = fields.Integer(required=True)
-    status = fields.String(required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(("queued", "running", "succeeded", "failed"))
+    )
     counts = fields.Nested(HarvestCountsSchema, required=True)
-    started = fields.String()
+    queued = fields.String(allow_none=True)
+    started = fields.String(allow_none=True)
     finished = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
+    trigger = fields.String()
+    attempts = fields.Integer()
+    progress = fields.Nested(HarvestProgressSchema)
+
+
+class HarvestJobQueuedSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    new = fields.Boolean(required=True)
 
 
 class HarvestSourceSchema(Schema):
@@ -113,6 +131,7 @@ class HarvestJobOutputSchema(HarvestJobSummarySchema):
 SCHEMAS = {
     "HarvestSourceList": HarvestSourceListSchema,
     "HarvestJobOutput": HarvestJobOutputSchema,
+    "HarvestJobQueued": HarvestJobQueuedSchema,
     "Errors": ErrorsSchema,
     "DatasetInput": DatasetInputSchema,
     "DatasetPatch": DatasetInputSchema(partial=True),

@@ -79,6 +79,10 @@ ROUTES = [
     Route("api_v1.list_harvest_sources", "GET", "public"),
     Route("api_v1.get_harvest_job", "GET", "public"),
     Route("api_v1.harvest_job_errors", "GET", "api_signed_in"),
+    Route("harvest.new_source", "GET", "cdo_only"),
+    Route("harvest.edit_source", "GET", "cdo_only"),
+    Route("api_v1.queue_harvest_job", "POST", "api_write_agency"),
+    Route("notices.index", "GET", "signed_in"),
     # Exports and the CKAN Action API
     Route("exports.data_json", "GET", "public"),
     Route("exports.datasets_csv", "GET", "public"),
@@ -149,6 +153,14 @@ EXEMPT = {
     "plan.triage_status": "POST form (CSRF); CDO only, tested in tests/plan",
     "harvest.upload_inventory": "POST file upload (CSRF); the source's stewards and the CDO, "
     "tested per role in tests/web/test_inventory_upload.py",
+    "harvest.run_source": "POST form (CSRF); the source's stewards and the CDO, tested per role "
+    "in tests/web/test_harvest_sources.py",
+    "notices.mark_read": "POST form (CSRF); only the signed-in person's own notices, tested in "
+    "tests/web/test_notices.py",
+    "harvest.pause_source": "POST form (CSRF); CDO and admins, tested in "
+    "tests/web/test_harvest_sources.py",
+    "harvest.remove_source": "POST form (CSRF); CDO and admins, tested in "
+    "tests/web/test_harvest_sources.py",
 }
 
 
