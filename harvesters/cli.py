@@ -44,7 +44,11 @@ sources = AppGroup("sources", help="Harvest sources: portals, data.json files, i
     type=click.Path(exists=True, dir_okay=False),
     help="Column mapping (TOML) for inventories.",
 )
-@click.option("--schedule", default=None, help="When to harvest (informational, e.g. 'daily').")
+@click.option(
+    "--schedule",
+    default=None,
+    help="When workers harvest it: cron ('0 3 * * *', Hartford time) or @hourly/@daily/@weekly.",
+)
 @with_appcontext
 @fail_on_service_errors
 def sources_add(
@@ -67,6 +71,32 @@ def sources_add(
     click.echo(f"Added source {source.name} ({source.kind}) {source.url}")
 
 
+@sources.command("edit")
+@click.argument("name")
+@click.option("--url", default=None, help="A new address or path.")
+@click.option("--agency", default=None, help="A new default agency code ('' for none).")
+@click.option("--schedule", default=None, help="A new schedule ('' for none).")
+@click.option("--pause/--resume", "paused", default=None, help="Stop or restart the schedule.")
+@with_appcontext
+@fail_on_service_errors
+def sources_edit(
+    name: str, url: str | None, agency: str | None, schedule: str | None, paused: bool | None
+) -> None:
+    """Change a source; a new schedule takes effect at the workers' next minute."""
+    from catalog.services.harvest import update_source
+
+    changes: dict = {"url": url, "paused": paused}
+    if agency is not None:
+        changes["agency_code"] = agency or None
+    if schedule is not None:
+        changes["schedule"] = schedule or None
+    source = update_source(db.session, name, CLI_ACTOR, **changes)
+    db.session.commit()
+    state = "paused" if source.paused else "active"
+    schedule = source.schedule or "none"
+    click.echo(f"Source {source.name}: {source.url}, schedule {schedule} ({state})")
+
+
 @sources.command("list")
 @with_appcontext
 def sources_list() -> None:
@@ -75,7 +105,7 @@ def sources_list() -> None:
 
     rows = list_sources(db.session)
     jobs = last_jobs(db.session, [s.id for s in rows])
-    table = Table("name", "kind", "url", "agency", "last job", "status", "counts")
+    table = Table("name", "kind", "url", "agency", "schedule", "last job", "status", "counts")
     for source in rows:
         job = jobs.get(source.id)
         counts = " ".join(f"{k}={v}" for k, v in job.counts.items()) if job else ""
@@ -84,6 +114,7 @@ def sources_list() -> None:
             source.kind,
             source.url,
             source.agency_code or "",
+            (source.schedule or "") + (" (paused)" if source.paused else ""),
             str(job.id) if job else "",
             job.status if job else "never run",
             counts,

@@ -70,6 +70,8 @@ def run_harvest(
     finally:
         if http is None:
             client.close()
+    job.progress, job.expected = heartbeat.progress, heartbeat.expected or job.expected
+    session.commit()
     if job.status != "succeeded":
         notify_harvest_failed(session, job)
         session.commit()
