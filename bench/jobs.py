@@ -89,7 +89,8 @@ def round_(workers: int, paths: list[Path], args: argparse.Namespace, work: Path
             cwd=PROJECT,
             env=env,
             start_new_session=True,
-        )  # fmt: skip
+            stdout=subprocess.DEVNULL,
+        )
         for _ in range(workers)
     ]
     database = create_engine(args.database_url)
