@@ -94,13 +94,13 @@ def dispatch(
     recovered = recover_jobs(session, dead_after=dead_after, max_attempts=max_attempts)
     session.commit()
     work.jobs += recovered.requeued
-    work.jobs += _due_sources(session, now, timezone)
+    work.jobs += _due_sources(session, now, timezone, dead_after)
     work.jobs += _unsent_jobs(session, now, exclude=set(work.jobs))
     work.tasks += _due_tasks(session, tasks, now, timezone)
     return work
 
 
-def _due_sources(session: Session, now: datetime, timezone: str) -> list[int]:
+def _due_sources(session: Session, now: datetime, timezone: str, dead_after: int) -> list[int]:
     queued: list[int] = []
     rows = session.execute(
         select(HarvestSource.id, HarvestSource.schedule, HarvestSource.next_run_at).where(
@@ -131,7 +131,9 @@ def _due_sources(session: Session, now: datetime, timezone: str) -> list[int]:
             continue  # another dispatcher moved it; or a new schedule: its first run is ahead
         source = session.get(HarvestSource, source_id)
         try:
-            job, new = queue_job(session, source, "schedule", trigger="schedule")
+            job, new = queue_job(
+                session, source, "schedule", trigger="schedule", dead_after=dead_after
+            )
         except JobConflict as exc:
             session.rollback()
             log.info("scheduled run of %s skipped: %s", source.name, exc.message)
