@@ -250,7 +250,8 @@ def beat(
     connection: Connection, job_id: int, worker: str, progress: int, expected: int | None
 ) -> bool:
     """Record that ``worker`` still runs ``job_id`` (on its own connection, from a thread beside
-    the harvest). False when the job is no longer this worker's (found dead and taken over)."""
+    the harvest). False when the job is no longer this worker's (found dead and handed to
+    another); True too when this worker has just finished it."""
     with connection.begin():
         result = connection.execute(
             update(HarvestJob)
@@ -261,7 +262,12 @@ def beat(
             )
             .values(heartbeat_at=utcnow(), progress=progress, expected=expected)
         )
-    return result.rowcount == 1
+        if result.rowcount == 1:
+            return True
+        owner = connection.execute(
+            select(HarvestJob.worker, HarvestJob.status).where(HarvestJob.id == job_id)
+        ).first()
+    return owner is not None and owner.worker == worker and owner.status != JOB_QUEUED
 
 
 # -- finding the dead ------------------------------------------------------------------------------

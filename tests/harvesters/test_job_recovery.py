@@ -217,3 +217,17 @@ def test_heartbeat_stamps_the_row_and_notices_a_takeover(app_ctx, make_source) -
             time.sleep(0.05)
     with pytest.raises(JobLost):
         report(8, 60)
+
+
+def test_a_heartbeat_after_the_job_finished_is_not_a_takeover(app_ctx, make_source) -> None:
+    """The job commits its end, then the heartbeat thread beats once more: still its own job
+    (a harvest that finished must not fail with JobLost at its last progress report)."""
+    from catalog.services.harvest_jobs import beat
+
+    source = make_source(url=str(CDC))
+    job = start_job(db.session, source)
+    job.status = "succeeded"
+    db.session.commit()
+    with db.engine.connect() as connection:
+        assert beat(connection, job.id, job.worker, 60, 60) is True
+        assert beat(connection, job.id, "someone-else:1:1", 60, 60) is False
