@@ -54,6 +54,7 @@ def manage(args: list[str], env: dict) -> None:
 def reset(database_url: str) -> None:
     from sqlalchemy import text
 
+    import catalog.models  # noqa: F401  (every table in Base.metadata)
     from catalog.db import Base, make_engine
 
     engine = make_engine(database_url)
