@@ -115,13 +115,21 @@ def round_(workers: int, paths: list[Path], args: argparse.Namespace, work: Path
             for job_id in ids:
                 app.extensions["job_queue"].enqueue_harvest(job_id)
             db.session.remove()
+        from search_index import IndexStore
+
+        store = IndexStore(instance / "index")
         while True:
             with database.connect() as conn:
                 states = conn.execute(text("SELECT status FROM harvest_job")).scalars().all()
             if all(s in ("succeeded", "failed") for s in states):
                 break
             time.sleep(0.5)
+        # Done means searchable: a job is marked succeeded before its last index batches are
+        # merged, so the clock stops when this host's index holds every record.
+        while _indexed(store) < SOURCES * args.n:
+            time.sleep(0.5)
         elapsed = time.perf_counter() - started
+        store.close()
         with database.connect() as conn:
             datasets = conn.execute(text("SELECT count(*) FROM dataset")).scalar()
             workers_used = conn.execute(
@@ -130,6 +138,14 @@ def round_(workers: int, paths: list[Path], args: argparse.Namespace, work: Path
         if "failed" in states or datasets != SOURCES * args.n:
             sys.exit(f"round with {workers} worker(s): {states}, {datasets} datasets")
         app.extensions["job_queue"].close()
+        with database.connect() as conn:
+            for name, seconds, worker in conn.execute(
+                text(
+                    "SELECT s.name, extract(epoch FROM j.finished_at - j.started_at), j.worker "
+                    "FROM harvest_job j JOIN harvest_source s ON s.id = j.source_id ORDER BY j.id"
+                )
+            ):
+                print(f"  {name}: {float(seconds):.1f} s on {worker.rsplit(':', 2)[1]}")
         rate = datasets / elapsed
         print(
             f"{workers} worker(s): {datasets:,} records in {elapsed:.1f} s = "
@@ -140,7 +156,11 @@ def round_(workers: int, paths: list[Path], args: argparse.Namespace, work: Path
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
-            process.wait(timeout=120)
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
         database.dispose()
         import redis
 
@@ -150,20 +170,32 @@ def round_(workers: int, paths: list[Path], args: argparse.Namespace, work: Path
         client.close()
 
 
+def _indexed(store) -> int:
+    with store.view() as view:
+        return view.searcher.doc_count() if view is not None else 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=25_000, help="records per source (25,000)")
     parser.add_argument("--database-url", required=True, help="PostgreSQL (emptied each round)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument(
+        "--order",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[1, 2],
+        help="rounds to run, by number of workers (default 1,2; try 2,1)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
     started = time.perf_counter()
     paths = generate(work, args.n)
     print(f"generated {SOURCES} sources of {args.n:,} records in "
           f"{time.perf_counter() - started:.1f}s")  # fmt: skip
-    one = round_(1, paths, args, work)
-    two = round_(2, paths, args, work)
-    print(f"two workers / one worker: {two / one:.2f}x")
+    rates = {}
+    for workers in args.order:
+        rates[workers] = round_(workers, paths, args, work)
+    print(f"two workers / one worker: {rates[2] / rates[1]:.2f}x")
     print(f"load average: {os.getloadavg()}")
 
 
