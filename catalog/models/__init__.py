@@ -1,8 +1,15 @@
 """Every model, imported so that ``Base.metadata`` knows all tables."""
 
+from catalog.models.access_request import AccessRequest
 from catalog.models.agency import UNASSIGNED_CODE, Agency
 from catalog.models.audit import AppendOnlyError, AuditEvent
 from catalog.models.conformance import ConformanceResult, ConformanceSnapshot, LinkCheck
+from catalog.models.cycle import (
+    AccessPlanEntry,
+    HighValueDataset,
+    InventoryCycle,
+    InventorySubmission,
+)
 from catalog.models.dataset import (
     ACCESS_LEVELS,
     DCAT_FIELDS,
@@ -14,6 +21,7 @@ from catalog.models.dataset import (
 )
 from catalog.models.harvest import (
     SOURCE_KINDS,
+    SOURCE_ROLES,
     HarvestJob,
     HarvestLink,
     HarvestRecord,
@@ -28,6 +36,7 @@ from catalog.models.plan import (
     PlanVersion,
     ProgressReport,
 )
+from catalog.models.plan_snapshot import PlanSnapshot
 from catalog.models.review import (
     DataSharingAgreement,
     LegalAuthority,
@@ -43,9 +52,12 @@ __all__ = [
     "GOVERNANCE_FIELDS",
     "ROLES",
     "SOURCE_KINDS",
+    "SOURCE_ROLES",
     "STATUS_ACTIVE",
     "STATUS_WITHDRAWN",
     "UNASSIGNED_CODE",
+    "AccessPlanEntry",
+    "AccessRequest",
     "Agency",
     "ApiToken",
     "AppendOnlyError",
@@ -60,12 +72,16 @@ __all__ = [
     "HarvestLink",
     "HarvestRecord",
     "HarvestSource",
+    "HighValueDataset",
+    "InventoryCycle",
+    "InventorySubmission",
     "LegalAuthority",
     "LinkCheck",
     "PlanFocalPoint",
     "PlanGoal",
     "PlanObjective",
     "PlanPrinciple",
+    "PlanSnapshot",
     "PlanVersion",
     "ProgressReport",
     "ReviewComment",

@@ -15,7 +15,6 @@ from marshmallow import (
 )
 
 from catalog.models.plan import (
-    EXAMPLE_MARKER,
     FEEDBACK_STATUSES,
     FEEDBACK_TARGETS,
     GOAL_TERMS,
@@ -35,14 +34,6 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-def _check_example(data: dict[str, Any], text_field: str) -> None:
-    """Shipped placeholders must say so in their text, so nobody mistakes them for the plan."""
-    if data.get("example") and EXAMPLE_MARKER not in (data.get(text_field) or ""):
-        raise ValidationError(
-            f"An example entry must contain {EXAMPLE_MARKER!r} in its {text_field}.", text_field
-        )
-
-
 class GroupSchema(_Strict):
     key = fields.String(required=True, validate=ELEMENT_ID)
     title = Text(required=True)
@@ -50,55 +41,40 @@ class GroupSchema(_Strict):
 
 class _ElementSchema(_Strict):
     id = fields.String(required=True, validate=ELEMENT_ID)
-    example = fields.Boolean(load_default=False)
     datasets = fields.List(fields.String(), load_default=list)
     themes = fields.List(fields.String(), load_default=list)
 
 
 class PrincipleSchema(_ElementSchema):
     group = fields.String(load_default=None)
-    text = Text(required=True)
-
-    @validates_schema
-    def _example(self, data: dict, **_kwargs: Any) -> None:
-        _check_example(data, "text")
+    text = Text(required=True, validate=validate.Length(max=5_000))
 
 
 class ObjectiveSchema(_Strict):
     id = fields.String(required=True, validate=ELEMENT_ID)
-    text = Text(required=True)
-    metric = Text(required=True)
-    target = fields.Float(required=True, allow_nan=False)
-    unit = Text(load_default=None)
+    text = Text(required=True, validate=validate.Length(max=5_000))
+    metric = Text(required=True, validate=validate.Length(max=1_000))
+    target = fields.Float(
+        required=True, allow_nan=False, validate=validate.Range(min=-1e12, max=1e12)
+    )
+    unit = Text(load_default=None, validate=validate.Length(max=64))
     due = fields.Date(required=True)
-    example = fields.Boolean(load_default=False)
-
-    @validates_schema
-    def _example(self, data: dict, **_kwargs: Any) -> None:
-        _check_example(data, "text")
 
 
 class GoalSchema(_ElementSchema):
     term = fields.String(required=True, validate=validate.OneOf(GOAL_TERMS))
-    title = Text(required=True)
-    description = Text(load_default=None)
-    objective = fields.List(
-        fields.Nested(ObjectiveSchema), required=True, validate=validate.Length(min=1)
-    )
+    title = Text(required=True, validate=validate.Length(max=1_000))
+    description = Text(load_default=None, validate=validate.Length(max=10_000))
+    objective = fields.List(fields.Nested(ObjectiveSchema), load_default=list)
 
     @validates_schema
     def _checks(self, data: dict, **_kwargs: Any) -> None:
-        _check_example(data, "title")
         _unique([o["id"] for o in data.get("objective", [])], "objective")
 
 
 class FocalPointSchema(_ElementSchema):
-    title = Text(required=True)
-    description = Text(load_default=None)
-
-    @validates_schema
-    def _example(self, data: dict, **_kwargs: Any) -> None:
-        _check_example(data, "title")
+    title = Text(required=True, validate=validate.Length(max=1_000))
+    description = Text(load_default=None, validate=validate.Length(max=10_000))
 
 
 class CommentWindowSchema(_Strict):
@@ -112,6 +88,16 @@ class CommentWindowSchema(_Strict):
             raise ValidationError("closes must not be before opens.", "closes")
 
 
+class PeriodSchema(_Strict):
+    starts = fields.Date(required=True)
+    ends = fields.Date(required=True)
+
+    @validates_schema
+    def _order(self, data: dict, **_kwargs: Any) -> None:
+        if data.get("starts") and data.get("ends") and data["ends"] < data["starts"]:
+            raise ValidationError("ends must not be before starts.", "ends")
+
+
 class PlanFileSchema(_Strict):
     """One plan version file. Element ids are unique within the version."""
 
@@ -123,6 +109,7 @@ class PlanFileSchema(_Strict):
     summary = Text(load_default=None)
     source_url = Text(load_default=None, validate=validate.URL(schemes={"http", "https"}))
     comment_window = fields.Nested(CommentWindowSchema, load_default=None)
+    period = fields.Nested(PeriodSchema, load_default=None)
     group = fields.List(fields.Nested(GroupSchema), load_default=list)
     principle = fields.List(fields.Nested(PrincipleSchema), load_default=list)
     goal = fields.List(fields.Nested(GoalSchema), load_default=list)
