@@ -47,6 +47,7 @@ def list_harvest_sources():
             {
                 "name": s.name,
                 "kind": s.kind,
+                "role": s.role,
                 "url": s.url,
                 "agency": s.agency_code,
                 "schedule": s.schedule,

@@ -78,6 +78,7 @@ class HarvestSourceSchema(Schema):
     name = fields.String(required=True)
     kind = fields.String(required=True)
     url = fields.String(required=True)
+    role = fields.String(required=True, metadata={"enum": ["inventory", "portal"]})
     agency = fields.String(allow_none=True)
     schedule = fields.String(allow_none=True)
     last_job = fields.Nested(HarvestJobSummarySchema, allow_none=True)
@@ -110,7 +111,45 @@ class HarvestJobOutputSchema(HarvestJobSummarySchema):
     records = fields.Nested(HarvestRecordPageSchema, required=True)
 
 
+class ReconciliationItemSchema(Schema):
+    id = fields.String(required=True)
+    identifier = fields.String(required=True)
+    title = fields.String(required=True)
+    agency = fields.String(required=True)
+    access_level = fields.String(required=True)
+
+
+class ReconciliationSchema(Schema):
+    inventoried_not_published = fields.List(fields.Nested(ReconciliationItemSchema), required=True)
+    published_not_inventoried = fields.List(fields.Nested(ReconciliationItemSchema), required=True)
+    access_mismatch = fields.List(fields.Nested(ReconciliationItemSchema), required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class AccessPlanInputSchema(Schema):
+    identifier = fields.String(required=True)
+    target_date = fields.Date(required=True)
+
+
+class AccessPlanEntrySchema(Schema):
+    id = fields.String(required=True)
+    identifier = fields.String(required=True)
+    title = fields.String(required=True)
+    target_date = fields.Date(required=True)
+    status = fields.String(required=True, metadata={"enum": ["published", "due", "late"]})
+
+
+class AccessPlanSchema(Schema):
+    agency = fields.String(required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    items = fields.List(fields.Nested(AccessPlanEntrySchema), required=True)
+
+
 SCHEMAS = {
+    "Reconciliation": ReconciliationSchema,
+    "AccessPlanInput": AccessPlanInputSchema,
+    "AccessPlanEntry": AccessPlanEntrySchema,
+    "AccessPlan": AccessPlanSchema,
     "HarvestSourceList": HarvestSourceListSchema,
     "HarvestJobOutput": HarvestJobOutputSchema,
     "Errors": ErrorsSchema,

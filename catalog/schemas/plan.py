@@ -181,6 +181,8 @@ class FeedbackInputSchema(Schema):
     email = Text(load_default=None, validate=[validate.Length(max=255), validate.Email()])
     organisation = Text(load_default=None, validate=validate.Length(max=255))
     comment = Text(load_default=None, validate=validate.Length(max=10_000))
+    publish_consent = fields.Boolean(load_default=False)
+    publish_name = fields.Boolean(load_default=False)
 
     @validates_schema
     def _target(self, data: dict, **_kwargs: Any) -> None:
@@ -192,3 +194,42 @@ class FeedbackInputSchema(Schema):
 
 
 FEEDBACK_STATUS_CHOICES = FEEDBACK_STATUSES
+
+
+VERSION_KEY = validate.Regexp(
+    r"^[a-z0-9][a-z0-9\-]{0,63}$", error="Use lowercase letters, digits and '-' (e.g. 2027-2028)."
+)
+
+
+class NewVersionSchema(_Strict):
+    key = fields.String(required=True, validate=VERSION_KEY)
+    title = Text(required=True, validate=validate.Length(max=255))
+    copy_from = fields.String(load_default=None, allow_none=True)
+
+
+class VersionEditSchema(_Strict):
+    """What the CDO edits about a version besides its elements, status and comment window."""
+
+    title = Text(required=True, validate=validate.Length(max=255))
+    summary = Text(load_default=None, validate=validate.Length(max=10_000))
+    issued = fields.Date(load_default=None, allow_none=True)
+    issued_note = Text(load_default=None, validate=validate.Length(max=2_000))
+    source_url = Text(
+        load_default=None,
+        validate=[validate.Length(max=512), validate.URL(schemes={"http", "https"})],
+    )
+    period_starts = fields.Date(load_default=None, allow_none=True)
+    period_ends = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _period(self, data: dict, **_kwargs: Any) -> None:
+        starts, ends = data.get("period_starts"), data.get("period_ends")
+        if (starts is None) != (ends is None):
+            raise ValidationError("Give both ends of the period, or neither.", "period_ends")
+        if starts and ends and ends < starts:
+            raise ValidationError("The period cannot end before it starts.", "period_ends")
+
+
+class GroupEditSchema(_Strict):
+    key = fields.String(required=True, validate=ELEMENT_ID)
+    title = Text(required=True, validate=validate.Length(max=500))

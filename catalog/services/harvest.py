@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.models import (
     SOURCE_KINDS,
+    SOURCE_ROLES,
     Agency,
     AuditEvent,
     HarvestJob,
@@ -21,6 +22,7 @@ from catalog.models import (
     HarvestSource,
     User,
 )
+from catalog.models.harvest import default_role
 from catalog.services.audit import record_event
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
@@ -38,8 +40,10 @@ def add_source(
     agency_code: str | None = None,
     mapping_path: str | Path | None = None,
     schedule: str | None = None,
+    role: str | None = None,
 ) -> HarvestSource:
-    """Register a harvest source. Inventories need a mapping file (TOML)."""
+    """Register a harvest source. Inventories need a mapping file (TOML). ``role`` says whether
+    the source lists an agency's inventory or a portal's publications (by kind when omitted)."""
     errors: dict[str, list[str]] = {}
     name = (name or "").strip().lower()
     # The name becomes part of file names (uploads, annotated copies): start with a letter or digit.
@@ -49,6 +53,9 @@ def add_source(
         ]
     if kind not in SOURCE_KINDS:
         errors["kind"] = [f"Must be one of: {', '.join(SOURCE_KINDS)}."]
+    role = role or default_role(kind)
+    if role not in SOURCE_ROLES:
+        errors["role"] = [f"Must be one of: {', '.join(SOURCE_ROLES)}."]
     if not url:
         errors["url"] = ["Required: an address or a local path."]
     mapping: dict[str, Any] = {}
@@ -74,8 +81,9 @@ def add_source(
     if session.scalar(select(HarvestSource.id).where(HarvestSource.name == name)):
         raise Conflict(f"A source named {name!r} exists.", {"name": ["Already used."]})
     source = HarvestSource(
-        name=name, kind=kind, url=url, agency_code=agency_code, mapping=mapping, schedule=schedule
-    )
+        name=name, kind=kind, role=role, url=url, agency_code=agency_code, mapping=mapping,
+        schedule=schedule,
+    )  # fmt: skip
     session.add(source)
     session.flush()
     record_event(
@@ -85,7 +93,7 @@ def add_source(
         "harvest_source",
         source.id,
         None,
-        {"name": name, "kind": kind, "url": url, "agency": agency_code},
+        {"name": name, "kind": kind, "role": role, "url": url, "agency": agency_code},
     )
     return source
 
