@@ -61,9 +61,7 @@ def access_plan_view(code: str):
     """
     agency = get_agency(db.session, code)
     entries = access_plans.access_plan(db.session, agency)
-    return jsonify(
-        agency=agency.code, counts=access_plans.status_counts(entries), items=entries
-    )
+    return jsonify(agency=agency.code, counts=access_plans.status_counts(entries), items=entries)
 
 
 @api_v1.post("/agencies/<code>/access-plan")
@@ -82,7 +80,9 @@ def add_access_plan_entry(code: str):
       responses:
         201: {description: Added, content: {application/json: {schema: AccessPlanEntry}}}
         401: {description: No or bad token, content: {application/json: {schema: Errors}}}
-        403: {description: Not a steward of the agency, content: {application/json: {schema: Errors}}}
+        403:
+          description: Not a steward of the agency
+          content: {application/json: {schema: Errors}}
         404: {description: No such agency, content: {application/json: {schema: Errors}}}
         409: {description: Already in the plan, content: {application/json: {schema: Errors}}}
         422: {description: Invalid fields, content: {application/json: {schema: Errors}}}
@@ -91,5 +91,7 @@ def add_access_plan_entry(code: str):
     agency = get_agency(db.session, code)
     entry = access_plans.add_entry(db.session, agency.code, request.get_json(silent=True), actor)
     db.session.commit()
-    item = next(e for e in access_plans.access_plan(db.session, agency) if e["id"] == entry.dataset_id)
+    item = next(
+        e for e in access_plans.access_plan(db.session, agency) if e["id"] == entry.dataset_id
+    )
     return jsonify(item), 201

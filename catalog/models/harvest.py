@@ -19,6 +19,8 @@ SOURCE_ROLES = ("inventory", "portal")
 
 def default_role(kind: str) -> str:
     return "inventory" if kind == "inventory" else "portal"
+
+
 JOB_RUNNING = "running"
 JOB_SUCCEEDED = "succeeded"
 JOB_FAILED = "failed"

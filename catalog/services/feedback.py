@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from catalog.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from catalog.models import Dataset, Feedback, PlanVersion, User
+from catalog.models._common import utcnow
 from catalog.models.plan import FEEDBACK_STATUSES
 from catalog.schemas.plan import FeedbackInputSchema
 from catalog.services.audit import record_event
-from catalog.models._common import utcnow
 from catalog.services.plan import (
     accepts_comments,
     can_manage_plan,

@@ -42,7 +42,9 @@ ACTION_LABELS = {
     "dataset.reinstate": "reinstated",
 }
 # Public only by name in the feed: their values may be internal addresses of non-public data.
-NAME_ONLY_FIELDS = ("distribution", "columns", "system_of_records", "described_by", "described_by_type")  # fmt: skip
+NAME_ONLY_FIELDS = (
+    "distribution", "columns", "system_of_records", "described_by", "described_by_type",
+)  # fmt: skip
 PRIVATE_FIELDS = set(GOVERNANCE_FIELDS)
 
 

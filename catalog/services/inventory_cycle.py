@@ -229,7 +229,8 @@ def set_high_value(
     session.flush()
     record_event(
         session, actor, "inventory.high_value", "inventory_submission",
-        f"{cycle.year}:{agency.code}", {"high_value": sorted(current)}, {"high_value": sorted(wanted)},
+        f"{cycle.year}:{agency.code}", {"high_value": sorted(current)},
+        {"high_value": sorted(wanted)},
     )  # fmt: skip
     return wanted
 

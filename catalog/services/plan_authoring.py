@@ -290,9 +290,8 @@ def save_element(
     rows = _rows(version, kind, goal_key)
     key = element_key or str(payload.get("key") or "").strip()
     data = _load(spec.schema, {"id": key, **{n: payload.get(n) for n in spec.fields}})
-    if kind == "principle" and data.get("group"):
-        if data["group"] not in {g["key"] for g in version.groups}:
-            raise InvalidInput({"group": [f"No group {data['group']!r} in this version."]})
+    if kind == "principle" and data.get("group") not in {None, *(g["key"] for g in version.groups)}:
+        raise InvalidInput({"group": [f"No group {data['group']!r} in this version."]})
     if kind == "objective":
         data["target"] = float(data["target"])
     row = next((r for r in rows if r.key == data["id"]), None)

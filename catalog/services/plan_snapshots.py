@@ -56,7 +56,11 @@ def compute_plan_figures(session: Session, day: date) -> dict[str, Any]:
                 "name", "datasets", "public", "inventoried", "published",
                 "inventoried_not_published", "published_not_inventoried", "access_mismatch",
             )
-        } | {"high_value": 0, "submitted": None, "access_plan": {"published": 0, "due": 0, "late": 0}}  # fmt: skip
+        } | {
+            "high_value": 0,
+            "submitted": None,
+            "access_plan": {"published": 0, "due": 0, "late": 0},
+        }  # fmt: skip
     codes = dict(session.execute(select(Agency.id, Agency.code)).all())
     if cycle is not None:
         for agency_id, count in session.execute(

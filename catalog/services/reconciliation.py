@@ -124,6 +124,7 @@ def coverage_by_agency(session: Session) -> list[dict[str, Any]]:
     for agency in session.scalars(select(Agency).order_by(Agency.name)):
         row = counted.get(agency.id)
         entry: dict[str, Any] = {
+            "id": agency.id,
             "code": agency.code,
             "name": agency.name,
             "unassigned": agency.code == UNASSIGNED_CODE,

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from catalog.exports.views import bp as exports_bp
     from catalog.web.auth import bp as auth_bp
     from catalog.web.conformance import bp as conformance_bp
+    from catalog.web.governance import bp as governance_bp
     from catalog.web.harvest import bp as harvest_bp
     from catalog.web.pages import bp as pages_bp
     from catalog.web.plan import bp as plan_bp
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(harvest_bp)
     app.register_blueprint(conformance_bp)
+    app.register_blueprint(governance_bp)
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:

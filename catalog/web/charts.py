@@ -80,7 +80,8 @@ def bar_chart(
         ' stroke="#777" stroke-width="1"/>'
     )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    # Every piece of text in ``parts`` went through ``escape``; the rest is our own markup.
+    return Markup("".join(parts))  # noqa: S704
 
 
 def _fmt(value: float) -> str:

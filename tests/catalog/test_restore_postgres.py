@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 import search_index
 from catalog import create_app
 from catalog.db import Base, db, make_engine
-from catalog.services.datasets import update_dataset, withdraw_dataset
+from catalog.services.datasets import create_dataset, update_dataset, withdraw_dataset
 from catalog.services.reviews import open_review
 from catalog.services.users import create_user, issue_token
 
@@ -89,13 +89,16 @@ def sqlite_catalog(instance: Path) -> tuple[str, dict[str, str]]:
     with app.app_context():
         steward = create_user(db.session, "steward@dph.ct.gov", "steward", agency_codes=["DPH"])
         issue_token(db.session, steward)
-        from catalog.models import Agency, Dataset
-
-        dph = db.session.scalar(select(Agency).where(Agency.code == "DPH"))
-        ids = db.session.scalars(
-            select(Dataset.id).where(Dataset.agency_id == dph.id).order_by(Dataset.id)
-        ).all()
-        assert len(ids) >= 2, "the demo sources give DPH datasets"
+        # The demo files its (non-Connecticut) samples under UNASSIGNED: DPH registers its own.
+        ids = [
+            create_dataset(
+                db.session,
+                {"title": title, "accessLevel": "public", "agency": "DPH",
+                 "description": "Registered by the DPH steward for the backup test."},
+                steward,
+            ).id
+            for title in ("Harbour soundings", "Beach closures")
+        ]  # fmt: skip
         renamed = update_dataset(
             db.session,
             ids[0],

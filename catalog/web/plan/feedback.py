@@ -85,9 +85,15 @@ def feedback():
         payload = {
             name: getattr(form, name).data
             for name in (
-                "plan", "target", "name", "email", "organisation", "comment",
-                "publish_consent", "publish_name",
-            )  # fmt: skip
+                "plan",
+                "target",
+                "name",
+                "email",
+                "organisation",
+                "comment",
+                "publish_consent",
+                "publish_name",
+            )
         }
         try:
             stored = feedback_service.submit_feedback(db.session, payload)

@@ -37,8 +37,13 @@ def _charts(report: dict[str, Any]) -> dict[str, Markup]:
             "Average conformance score by agency, start and end of the period",
             [f"{r['code']}" for r in rows],
             [
-                Series(f"Start ({conformance['start']['taken_on']})", [r["start"]["score"] for r in rows]),
-                Series(f"End ({conformance['end']['taken_on']})", [r["end"]["score"] for r in rows]),
+                Series(
+                    f"Start ({conformance['start']['taken_on']})",
+                    [r["start"]["score"] for r in rows],
+                ),
+                Series(
+                    f"End ({conformance['end']['taken_on']})", [r["end"]["score"] for r in rows]
+                ),
             ],
             maximum=100,
             chart_id="conformance-chart",
@@ -84,9 +89,7 @@ def progress_report_pdf():
     return Response(
         render_pdf(html, Path(current_app.static_folder) / "plan-print.css"),
         mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="plan-progress-{version.key}.pdf"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="plan-progress-{version.key}.pdf"'},
     )
 
 
@@ -96,7 +99,5 @@ def progress_report_xlsx():
     return Response(
         report_xlsx(report),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="plan-progress-{version.key}.xlsx"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="plan-progress-{version.key}.xlsx"'},
     )
