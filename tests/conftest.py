@@ -216,3 +216,33 @@ def live_server(app: Flask) -> Iterator[str]:
     """The test app served over real HTTP on 127.0.0.1 (for Chromium and ckanapi)."""
     with serve(app) as url:
         yield url
+
+
+@pytest.fixture
+def plan_objectives(app: Flask) -> dict[str, str]:
+    """Goals G1 (objectives G1.1, G1.2) and G2 (G2.1) written by the CDO into the 2025-2026
+    plan (the shipped versions have none: their text is not known). The cleanup restores it."""
+    from catalog.services.plan_authoring import save_element
+
+    with app.app_context():
+        cdo = create_user(db.session, "plan-author@opm.ct.gov", "cdo", password=None)
+        for goal, term, title in (
+            ("G1", "two-year", "Document every dataset"),
+            ("G2", "longer-term", "Review every obstacle to sharing"),
+        ):
+            save_element(
+                db.session, "2025-2026", "goal", {"key": goal, "term": term, "title": title}, cdo
+            )
+        for goal, key, text, target in (
+            ("G1", "G1.1", "Publish a data dictionary for each dataset", 80),
+            ("G1", "G1.2", "Name a steward for each dataset", 100),
+            ("G2", "G2.1", "Close every sharing review on time", 100),
+        ):
+            save_element(
+                db.session, "2025-2026", "objective",
+                {"key": key, "text": text, "metric": "percent of datasets", "target": str(target),
+                 "unit": "percent", "due": "2026-12-31"},
+                cdo, goal_key=goal,
+            )  # fmt: skip
+        db.session.commit()
+    return {"plan": "2025-2026", "goal": "G1", "objective": "G1.1"}
