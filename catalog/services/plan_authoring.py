@@ -289,7 +289,8 @@ def save_element(
     version = get_version(session, version_key)
     rows = _rows(version, kind, goal_key)
     key = element_key or str(payload.get("key") or "").strip()
-    data = _load(spec.schema, {"id": key, **{n: payload.get(n) for n in spec.fields}})
+    given = {n: payload[n] for n in spec.fields if payload.get(n) not in (None, "")}
+    data = _load(spec.schema, {"id": key, **given})
     if kind == "principle" and data.get("group") not in {None, *(g["key"] for g in version.groups)}:
         raise InvalidInput({"group": [f"No group {data['group']!r} in this version."]})
     if kind == "objective":

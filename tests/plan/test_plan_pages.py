@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import date
+from html import unescape
 
 import pytest
 from sqlalchemy import select
