@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from catalog.errors import InvalidInput, PermissionDenied
+from catalog.errors import PermissionDenied, ServiceError
 from catalog.models import GOVERNANCE_FIELDS, AuditEvent, Dataset, User
 from catalog.permissions import can_see_internal
 from catalog.services.scorecard_export import safe_cell
@@ -164,12 +164,12 @@ class AuditFilters:
 
 
 def parse_filters(args: dict[str, str]) -> AuditFilters:
-    """Filters from a query string; a bad date is a field error (400), never a 500."""
+    """Filters from a query string; a bad value is a 400 naming the parameter, never a 500."""
     values: dict[str, Any] = {}
     for name in ("actor", "action", "entity_type", "entity_id"):
         text = (args.get(name) or "").strip()
         if len(text) > 255:
-            raise InvalidInput({name: ["Too long."]})
+            raise ServiceError("Bad query parameters.", {name: ["Too long."]})
         values[name] = text
     for name in ("since", "until"):
         text = (args.get(name) or "").strip()
@@ -177,7 +177,9 @@ def parse_filters(args: dict[str, str]) -> AuditFilters:
             try:
                 values[name] = date.fromisoformat(text)
             except ValueError:
-                raise InvalidInput({name: ["Use a date such as 2026-01-31."]}) from None
+                raise ServiceError(
+                    "Bad query parameters.", {name: ["Use a date such as 2026-01-31."]}
+                ) from None
     return AuditFilters(**values)
 
 

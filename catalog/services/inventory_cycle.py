@@ -147,14 +147,14 @@ def submit_inventory(
         )
     )
     before = _submission_values(submission) if submission else None
+    counts = _active_count(session, agency), _high_value_count(session, cycle, agency)
     if submission is None:
         submission = InventorySubmission(cycle_id=cycle.id, agency_id=agency.id)
         session.add(submission)
     submission.method = method
     submission.harvest_job_id = job.id if job else None
     submission.note = (note or "").strip() or None
-    submission.dataset_count = _active_count(session, agency)
-    submission.high_value_count = _high_value_count(session, cycle, agency)
+    submission.dataset_count, submission.high_value_count = counts
     submission.submitted_by = actor.email
     submission.submitted_at = utcnow()
     session.flush()

@@ -44,12 +44,18 @@ def _form(agreement=None) -> AgreementForm:
     agencies = list_agencies(db.session)
     if agreement is not None and request.method == "GET":
         form = AgreementForm(
-            formdata=None, obj=agreement,
+            formdata=None,
+            title=agreement.title,
+            purpose=agreement.purpose,
             parties=[a.code for a in agreement.parties],
             datasets=[d.id for d in agreement.datasets],
+            effective_on=agreement.effective_on,
+            expires_on=agreement.expires_on,
             clauses=[code for code, present in (agreement.clauses or {}).items() if present],
             reviews=", ".join(str(r.id) for r in agreement.reviews),
-        )  # fmt: skip
+            document_url=agreement.document_url,
+            internal_notes=agreement.internal_notes,
+        )
     else:
         form = AgreementForm()
     form.parties.choices = choices((a.code, f"{a.name} ({a.code})") for a in agencies)
@@ -112,7 +118,7 @@ def _form_page(agreement=None):
         problems = [f"{k}: {' '.join(v)}" for k, v in form.errors.items() if k != "csrf_token"]
     return render_template(
         "reviews/agreement_form.html", form=form, problems=problems, agreement=agreement,
-        renew_form=RenewForm(formdata=None) if agreement else None, searched=searching,
+        renew_form=RenewForm(formdata=None, prefix="renew") if agreement else None, searched=searching,
     ), status  # fmt: skip
 
 
@@ -138,7 +144,7 @@ def edit_agreement(agreement_id: int):
 @bp.post("/agreements/<int:agreement_id>/renew")
 @login_required
 def renew_agreement(agreement_id: int):
-    form = RenewForm()
+    form = RenewForm(prefix="renew")
     if not form.validate_on_submit():
         flash("Give the new expiry date as YYYY-MM-DD.", "error")
     else:

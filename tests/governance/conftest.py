@@ -17,6 +17,7 @@ from catalog.models import HarvestSource
 from catalog.services.harvest import add_source
 from harvesters.runner import run_harvest
 from tests.conftest import FIXTURES
+from tests.plan.conftest import freeze_today, login  # noqa: F401  (fixtures shared with plan)
 
 CDC = FIXTURES / "socrata" / "data-json" / "data.cdc.gov_data.json_subset.json"
 CDC_ENTRIES = json.loads(CDC.read_text(encoding="utf-8"))["dataset"]
@@ -109,19 +110,3 @@ def harvest(app: Flask) -> Callable[[dict], dict]:
             return counts
 
     return _run
-
-
-@pytest.fixture
-def login(client):
-    """Sign in through the real form."""
-    from tests.plan.conftest import csrf_from
-
-    def _login(user, password: str = "correct horse battery"):
-        token = csrf_from(client.get("/login").get_data(as_text=True))
-        response = client.post(
-            "/login", data={"email": user.email, "password": password, "csrf_token": token}
-        )
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return _login
