@@ -41,9 +41,7 @@ def plan_import(file: Path, replace: bool) -> None:
     """Import a plan version from a TOML file (the format `plan export` writes)."""
     from catalog.services.plan_io import import_plan
 
-    version = import_plan(
-        db.session, file.read_text(encoding="utf-8"), CLI_ACTOR, replace=replace
-    )
+    version = import_plan(db.session, file.read_text(encoding="utf-8"), CLI_ACTOR, replace=replace)
     db.session.commit()
     click.echo(f"Imported {version.key} ({version.status}).")
 

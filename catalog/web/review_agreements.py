@@ -116,9 +116,10 @@ def _form_page(agreement=None):
     elif form.is_submitted():
         status = 422 if form.errors else 400
         problems = [f"{k}: {' '.join(v)}" for k, v in form.errors.items() if k != "csrf_token"]
+    renew_form = RenewForm(formdata=None, prefix="renew") if agreement else None
     return render_template(
         "reviews/agreement_form.html", form=form, problems=problems, agreement=agreement,
-        renew_form=RenewForm(formdata=None, prefix="renew") if agreement else None, searched=searching,
+        renew_form=renew_form, searched=searching,
     ), status  # fmt: skip
 
 

@@ -78,13 +78,23 @@ def sources(app: Flask, tmp_path: Path, portal_file, inventory_file):
         mapping.write_text(MAPPING, encoding="utf-8")
         with app.app_context():
             inventory = add_source(
-                db.session, "dph-inventory", "inventory", str(inventory_file(rows)), "test",
-                agency_code="DPH", mapping_path=mapping,
-            )  # fmt: skip
+                db.session,
+                "dph-inventory",
+                "inventory",
+                str(inventory_file(rows)),
+                "test",
+                agency_code="DPH",
+                mapping_path=mapping,
+            )
             portal = add_source(
-                db.session, "dph-portal", "dcat-us", str(portal_file(indexes)), "test",
-                agency_code="DPH", role="portal",
-            )  # fmt: skip
+                db.session,
+                "dph-portal",
+                "dcat-us",
+                str(portal_file(indexes)),
+                "test",
+                agency_code="DPH",
+                role="portal",
+            )
             db.session.commit()
             return {
                 "inventory": {"name": inventory.name, "role": inventory.role},

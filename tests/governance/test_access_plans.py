@@ -36,9 +36,12 @@ def test_entries_turn_published_with_the_portal_harvest_and_late_past_their_date
     )
     assert first.status_code == 201, first.json
     assert first.json == {
-        "id": first.json["id"], "identifier": promised[0], "title": promised[1],
-        "target_date": "2027-06-30", "status": "due",
-    }  # fmt: skip
+        "id": first.json["id"],
+        "identifier": promised[0],
+        "title": promised[1],
+        "target_date": "2027-06-30",
+        "status": "due",
+    }
     second = client.post(
         "/api/v1/agencies/DPH/access-plan",
         json={"identifier": BIRTHS[0], "target_date": "2026-06-30"},
@@ -100,9 +103,13 @@ def test_stewards_add_an_entry_by_searching_on_the_page(
 
     added = client.post(
         "/agencies/DPH/access-plan",
-        data={"csrf_token": csrf_from(found), "dataset": BIRTHS[0], "target_date": "2027-03-31",
-              "q": "births"},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf_from(found),
+            "dataset": BIRTHS[0],
+            "target_date": "2027-03-31",
+            "q": "births",
+        },
+    )
     assert added.status_code == 302
     assert statuses(client) == {BIRTHS[0]: "due"}
     anonymous = app.test_client().get("/agencies/DPH/access-plan?q=births").get_data(as_text=True)

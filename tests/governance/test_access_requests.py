@@ -16,9 +16,11 @@ from tests.plan.conftest import csrf_from
 @pytest.fixture
 def protected(make_dataset):
     return make_dataset(
-        title="Medicaid claims by member", accessLevel="non-public",
-        rights="Protected health information (HIPAA).", agency="DPH",
-    )  # fmt: skip
+        title="Medicaid claims by member",
+        accessLevel="non-public",
+        rights="Protected health information (HIPAA).",
+        agency="DPH",
+    )
 
 
 def test_a_request_opens_a_review_for_the_owning_agency(app, client, make_user, login, protected):
@@ -30,11 +32,15 @@ def test_a_request_opens_a_review_for_the_owning_agency(app, client, make_user, 
     form = client.get(f"/datasets/{protected.id}/request-access").get_data(as_text=True)
     response = client.post(
         f"/datasets/{protected.id}/request-access",
-        data={"csrf_token": csrf_from(form), "agency": "DSS",
-              "purpose": "Check eligibility for the SNAP health supplement",
-              "fields": "member_id, diagnosis_code", "period_start": "2024-01-01",
-              "period_end": "2024-12-31"},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf_from(form),
+            "agency": "DSS",
+            "purpose": "Check eligibility for the SNAP health supplement",
+            "fields": "member_id, diagnosis_code",
+            "period_start": "2024-01-01",
+            "period_end": "2024-12-31",
+        },
+    )
 
     assert response.status_code == 302 and "/reviews/" in response.location
     with app.app_context():
@@ -58,7 +64,10 @@ def test_a_request_opens_a_review_for_the_owning_agency(app, client, make_user, 
     owner_client = app.test_client()
     owner = make_user("steward", agencies=("DPH",))
     token = csrf_from(owner_client.get("/login").get_data(as_text=True))
-    owner_client.post("/login", data={"email": owner.email, "password": "correct horse battery", "csrf_token": token})  # fmt: skip
+    owner_client.post(
+        "/login",
+        data={"email": owner.email, "password": "correct horse battery", "csrf_token": token},
+    )
     queue = owner_client.get("/reviews").get_data(as_text=True)
     assert "Medicaid claims by member" in queue
 
@@ -86,9 +95,14 @@ def test_the_form_shows_errors_next_to_the_fields(app, client, make_user, login,
     form = client.get(f"/datasets/{protected.id}/request-access").get_data(as_text=True)
     response = client.post(
         f"/datasets/{protected.id}/request-access",
-        data={"csrf_token": csrf_from(form), "agency": "DSS", "purpose": "",
-              "period_start": "2024-12-31", "period_end": "2024-01-01"},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf_from(form),
+            "agency": "DSS",
+            "purpose": "",
+            "period_start": "2024-12-31",
+            "period_end": "2024-01-01",
+        },
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Say what the data is needed for." in html and "cannot end before it starts" in html

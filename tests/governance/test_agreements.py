@@ -25,9 +25,14 @@ def test_a_steward_finds_datasets_by_searching_then_edits_and_renews(
     assert "Dataset ids" not in page  # no internal ids to type
     found = client.post(
         "/reviews/agreements/new",
-        data={"csrf_token": csrf_from(page), "action": "find", "dataset_q": "births",
-              "title": "Vital records for DSS", "parties": ["DPH", "DSS"]},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf_from(page),
+            "action": "find",
+            "dataset_q": "births",
+            "title": "Vital records for DSS",
+            "parties": ["DPH", "DSS"],
+        },
+    )
     assert found.status_code == 200
     html = found.get_data(as_text=True)
     assert f'value="{births.id}"' in html and "Births by town (DPH" in html
@@ -36,10 +41,17 @@ def test_a_steward_finds_datasets_by_searching_then_edits_and_renews(
 
     saved = client.post(
         "/reviews/agreements/new",
-        data={"csrf_token": csrf_from(html), "action": "save", "title": "Vital records for DSS",
-              "purpose": "Eligibility checks", "parties": ["DPH", "DSS"], "datasets": [births.id],
-              "effective_on": "2026-01-01", "expires_on": "2026-07-01"},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf_from(html),
+            "action": "save",
+            "title": "Vital records for DSS",
+            "purpose": "Eligibility checks",
+            "parties": ["DPH", "DSS"],
+            "datasets": [births.id],
+            "effective_on": "2026-01-01",
+            "expires_on": "2026-07-01",
+        },
+    )
     assert saved.status_code == 302
     with app.app_context():
         agreement = db.session.scalars(select(DataSharingAgreement)).one()
@@ -55,10 +67,17 @@ def test_a_steward_finds_datasets_by_searching_then_edits_and_renews(
     )
     changed = client.post(
         f"/reviews/agreements/{agreement_id}/edit",
-        data={"csrf_token": csrf_from(edit), "action": "save", "title": "Vital records for DSS",
-              "purpose": "Eligibility checks and audits", "parties": ["DPH", "DSS"],
-              "datasets": [births.id], "effective_on": "2026-01-01", "expires_on": "2026-07-01"},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf_from(edit),
+            "action": "save",
+            "title": "Vital records for DSS",
+            "purpose": "Eligibility checks and audits",
+            "parties": ["DPH", "DSS"],
+            "datasets": [births.id],
+            "effective_on": "2026-01-01",
+            "expires_on": "2026-07-01",
+        },
+    )
     assert changed.status_code == 302
     too_early = client.post(
         f"/reviews/agreements/{agreement_id}/renew",
@@ -89,5 +108,8 @@ def test_a_steward_finds_datasets_by_searching_then_edits_and_renews(
     outsider = app.test_client()
     other = make_user("steward", agencies=("DOT",))
     token = csrf_from(outsider.get("/login").get_data(as_text=True))
-    outsider.post("/login", data={"email": other.email, "password": "correct horse battery", "csrf_token": token})  # fmt: skip
+    outsider.post(
+        "/login",
+        data={"email": other.email, "password": "correct horse battery", "csrf_token": token},
+    )
     assert outsider.get(f"/reviews/agreements/{agreement_id}/edit").status_code == 403

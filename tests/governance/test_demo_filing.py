@@ -26,9 +26,16 @@ def test_demo_samples_are_never_filed_under_a_connecticut_agency(app, runner):
         assert set(by_agency) == {"UNASSIGNED"} and by_agency["UNASSIGNED"] > 40
         roles = dict(db.session.execute(select(HarvestSource.name, HarvestSource.role)).all())
         assert roles == {
-            "demo-cdc": "portal", "demo-wa-2013": "portal", "demo-dayton-inventory": "inventory",
-        }  # fmt: skip
-        assert db.session.scalar(select(HarvestSource.agency_code).where(HarvestSource.agency_code.is_not(None))) is None  # fmt: skip
+            "demo-cdc": "portal",
+            "demo-wa-2013": "portal",
+            "demo-dayton-inventory": "inventory",
+        }
+        assert (
+            db.session.scalar(
+                select(HarvestSource.agency_code).where(HarvestSource.agency_code.is_not(None))
+            )
+            is None
+        )
         # Portals and the inventory disagree, so the CDO's reconciliation has work to show.
         cdo = get_user_by_email(db.session, "cdo@ct.gov")
         counts = reconcile(db.session, cdo)["counts"]

@@ -51,12 +51,17 @@ def test_the_three_lists_compare_the_inventory_with_the_portal(
     assert identifiers(body["access_mismatch"]) == [cdc(1)["identifier"]]
     (item,) = body["inventoried_not_published"]
     assert item == {
-        "id": item["id"], "identifier": BIRTHS[0], "title": BIRTHS[1], "agency": "DPH",
+        "id": item["id"],
+        "identifier": BIRTHS[0],
+        "title": BIRTHS[1],
+        "agency": "DPH",
         "access_level": "public",
-    }  # fmt: skip
+    }
     assert body["counts"] == {
-        "inventoried_not_published": 1, "published_not_inventoried": 2, "access_mismatch": 1,
-    }  # fmt: skip
+        "inventoried_not_published": 1,
+        "published_not_inventoried": 2,
+        "access_mismatch": 1,
+    }
     # The non-public HIV dataset is on no portal, as it should be: in no list.
     assert HIV[0] not in str(body)
 

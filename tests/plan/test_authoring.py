@@ -33,9 +33,14 @@ def test_cdo_writes_a_version_from_a_copy_and_publishes_it_as_final(
     freeze_today(date(2026, 12, 1))
     login(make_user("cdo", email="cdo@ct.gov"))
     created = post(
-        client, "/plan/admin/versions",
-        {"key": "2027-2028", "title": "State Data Plan 2027-2028", "copy_from": "2018-phase1-draft"},
-    )  # fmt: skip
+        client,
+        "/plan/admin/versions",
+        {
+            "key": "2027-2028",
+            "title": "State Data Plan 2027-2028",
+            "copy_from": "2018-phase1-draft",
+        },
+    )
     assert created.status_code == 302 and created.location.endswith("/plan/admin/2027-2028")
     # The copy carries the previous version's principles and groups, as a draft.
     with app.app_context():
@@ -46,21 +51,61 @@ def test_cdo_writes_a_version_from_a_copy_and_publishes_it_as_final(
     assert app.test_client().get("/plan?version=2027-2028").status_code == 404
 
     page = "/plan/admin/2027-2028"
-    assert post(client, f"{page}/principle/P2", {"group": "A", "text": "Improve data quality every year."}, page).status_code == 302  # fmt: skip
+    assert (
+        post(
+            client,
+            f"{page}/principle/P2",
+            {"group": "A", "text": "Improve data quality every year."},
+            page,
+        ).status_code
+        == 302
+    )
     assert post(client, f"{page}/principle/P2/up", {}, page).status_code == 302
     assert post(client, f"{page}/principle/P12/remove", {}, page).status_code == 302
-    assert post(client, f"{page}/goal/new", {"key": "G1", "term": "two-year", "title": "Every agency keeps a current inventory"}, page).status_code == 302  # fmt: skip
-    objective = {"key": "G1.1", "text": "Agencies that submitted their yearly inventory",
-                 "metric": "agencies with a submitted inventory", "target": "42",
-                 "unit": "agencies", "due": "2028-12-31"}  # fmt: skip
+    assert (
+        post(
+            client,
+            f"{page}/goal/new",
+            {"key": "G1", "term": "two-year", "title": "Every agency keeps a current inventory"},
+            page,
+        ).status_code
+        == 302
+    )
+    objective = {
+        "key": "G1.1",
+        "text": "Agencies that submitted their yearly inventory",
+        "metric": "agencies with a submitted inventory",
+        "target": "42",
+        "unit": "agencies",
+        "due": "2028-12-31",
+    }
     assert post(client, f"{page}/objective/new?goal=G1", objective, page).status_code == 302
-    assert post(client, f"{page}/focal_point/new", {"key": "F1", "title": "Early childhood data", "description": ""}, page).status_code == 302  # fmt: skip
-    assert post(client, f"{page}/groups", {"key": "D", "title": "Open by default", "action": "add"}, page).status_code == 302  # fmt: skip
+    assert (
+        post(
+            client,
+            f"{page}/focal_point/new",
+            {"key": "F1", "title": "Early childhood data", "description": ""},
+            page,
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            client,
+            f"{page}/groups",
+            {"key": "D", "title": "Open by default", "action": "add"},
+            page,
+        ).status_code
+        == 302
+    )
 
     # Out for comment with its window, then final: it becomes the plan in force.
     response = post(
-        client, f"{page}/status", {"status": "consultation", "opens": "2026-12-01", "closes": "2026-12-20"}, page
-    )  # fmt: skip
+        client,
+        f"{page}/status",
+        {"status": "consultation", "opens": "2026-12-01", "closes": "2026-12-20"},
+        page,
+    )
     assert response.status_code == 302
     public = app.test_client()
     html = public.get("/plan?version=2027-2028").get_data(as_text=True)
@@ -74,7 +119,12 @@ def test_cdo_writes_a_version_from_a_copy_and_publishes_it_as_final(
     assert "F1. Early childhood data" in text
 
     freeze_today(date(2027, 1, 2))
-    assert post(client, f"{page}/status", {"status": "final", "issued": "2027-01-01"}, page).status_code == 302  # fmt: skip
+    assert (
+        post(
+            client, f"{page}/status", {"status": "final", "issued": "2027-01-01"}, page
+        ).status_code
+        == 302
+    )
     html = public.get("/plan").get_data(as_text=True)
     assert "<h1>State Data Plan 2027-2028</h1>" in html
     assert "Final — the plan in force" in text_of(html)
@@ -87,10 +137,16 @@ def test_cdo_writes_a_version_from_a_copy_and_publishes_it_as_final(
             )
         ).all()
         assert set(actions) >= {
-            "plan.version.create", "plan.principle.update", "plan.principle.move",
-            "plan.principle.remove", "plan.goal.create", "plan.objective.create",
-            "plan.focal_point.create", "plan.group.save", "plan.version.status",
-        }  # fmt: skip
+            "plan.version.create",
+            "plan.principle.update",
+            "plan.principle.move",
+            "plan.principle.remove",
+            "plan.goal.create",
+            "plan.objective.create",
+            "plan.focal_point.create",
+            "plan.group.save",
+            "plan.version.status",
+        }
         event = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "plan.principle.update")
         ).one()
@@ -109,20 +165,33 @@ def test_bad_element_input_is_shown_on_the_form_and_nothing_changes(app, client,
     login(make_user("cdo"))
     page = "/plan/admin/2025-2026"
     bad = post(
-        client, f"{page}/objective/new?goal=G1",
-        {"key": "G1.9", "text": "x", "metric": "m", "target": "lots", "due": ""}, page,
-    )  # fmt: skip
+        client,
+        f"{page}/objective/new?goal=G1",
+        {"key": "G1.9", "text": "x", "metric": "m", "target": "lots", "due": ""},
+        page,
+    )
     assert bad.status_code == 404  # 2025-2026 has no goal G1
-    assert post(client, f"{page}/goal/new", {"key": "G1", "term": "two-year", "title": "A goal"}, page).status_code == 302  # fmt: skip
+    assert (
+        post(
+            client, f"{page}/goal/new", {"key": "G1", "term": "two-year", "title": "A goal"}, page
+        ).status_code
+        == 302
+    )
     bad = post(
-        client, f"{page}/objective/new?goal=G1",
-        {"key": "G1.9", "text": "x", "metric": "m", "target": "lots", "due": ""}, page,
-    )  # fmt: skip
+        client,
+        f"{page}/objective/new?goal=G1",
+        {"key": "G1.9", "text": "x", "metric": "m", "target": "lots", "due": ""},
+        page,
+    )
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert "Not a valid number." in html and "Missing data for required field." in html
-    duplicate = post(client, f"{page}/goal/new", {"key": "G1", "term": "two-year", "title": "Again"}, page)  # fmt: skip
-    assert duplicate.status_code == 422 and "Already used in this version." in duplicate.get_data(as_text=True)  # fmt: skip
+    duplicate = post(
+        client, f"{page}/goal/new", {"key": "G1", "term": "two-year", "title": "Again"}, page
+    )
+    assert duplicate.status_code == 422 and "Already used in this version." in duplicate.get_data(
+        as_text=True
+    )
     with app.app_context():
         version = get_version(db.session, "2025-2026")
         assert [g.title for g in version.goals] == ["A goal"] and not version.goals[0].objectives
@@ -170,4 +239,9 @@ def test_cdo_exports_a_version_as_toml(app, client, make_user, login):
     body = response.get_data(as_text=True)
     assert 'key = "2018-phase1-draft"' in body and 'id = "P12"' in body
     with app.app_context():
-        assert db.session.scalar(select(PlanVersion.status).where(PlanVersion.key == "2018-phase1-draft")) == "superseded"  # fmt: skip
+        assert (
+            db.session.scalar(
+                select(PlanVersion.status).where(PlanVersion.key == "2018-phase1-draft")
+            )
+            == "superseded"
+        )

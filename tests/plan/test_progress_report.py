@@ -49,15 +49,25 @@ def period_history(app, make_user, make_dataset):
         steward = db.session.merge(steward)
         submit_progress_report(
             db.session,
-            {"plan": "2025-2026", "objective": "G1.1", "agency": "DPH", "period": "2026-H2",
-             "status": "on-track", "metric_value": 62, "narrative": "Private narrative."},
+            {
+                "plan": "2025-2026",
+                "objective": "G1.1",
+                "agency": "DPH",
+                "period": "2026-H2",
+                "status": "on-track",
+                "metric_value": 62,
+                "narrative": "Private narrative.",
+            },
             steward,
-        )  # fmt: skip
+        )
         create_agreement(
-            db.session, steward, title="Vital records for DOT safety studies",
-            purpose="Road safety research", party_codes=["DPH", "DOT"],
+            db.session,
+            steward,
+            title="Vital records for DOT safety studies",
+            purpose="Road safety research",
+            party_codes=["DPH", "DOT"],
             effective_on=date(2026, 1, 1),
-        )  # fmt: skip
+        )
         db.session.commit()
         last = snapshot_on(date(2026, 12, 20))
         return {
@@ -95,8 +105,14 @@ def test_report_figures_are_the_snapshots_and_do_not_change_after_new_snapshots(
         plan = report["plan"]
         coverage = {row["code"]: row for row in plan["coverage"]}
         assert len(coverage) == len(p_last.figures["agencies"])  # every agency, even empty ones
-        assert coverage["DPH"]["start"]["datasets"] == p_first.figures["agencies"]["DPH"]["datasets"] == 1  # fmt: skip
-        assert coverage["DPH"]["end"]["datasets"] == p_last.figures["agencies"]["DPH"]["datasets"] == 2  # fmt: skip
+        assert (
+            coverage["DPH"]["start"]["datasets"]
+            == p_first.figures["agencies"]["DPH"]["datasets"]
+            == 1
+        )
+        assert (
+            coverage["DPH"]["end"]["datasets"] == p_last.figures["agencies"]["DPH"]["datasets"] == 2
+        )
         assert coverage["DRS"]["end"]["datasets"] == 0
         (g11,) = [o for o in plan["objectives"] if o["key"] == "G1.1"]
         assert g11["reports"] == p_last.figures["progress"]["2025-2026"]["G1.1"]["reports"]
@@ -136,9 +152,21 @@ def test_report_page_pdf_and_workbook_carry_the_same_figures(
     workbook = load_workbook(
         io.BytesIO(client.get("/reports/plan-progress.xlsx?version=2025-2026").data)
     )
-    assert {"Summary", "Conformance", "Objectives", "Coverage", "Sharing reviews", "Agreements"} <= set(workbook.sheetnames)  # fmt: skip
+    assert {
+        "Summary",
+        "Conformance",
+        "Objectives",
+        "Coverage",
+        "Sharing reviews",
+        "Agreements",
+    } <= set(workbook.sheetnames)
     objectives = list(workbook["Objectives"].iter_rows(values_only=True))
-    assert ("G1.1", "G1") == objectives[1][:2] and objectives[1][7:] == ("DPH", "2026-H2", "on-track", 62)  # fmt: skip
+    assert objectives[1][:2] == ("G1.1", "G1") and objectives[1][7:] == (
+        "DPH",
+        "2026-H2",
+        "on-track",
+        62,
+    )
     coverage = {row[0]: row for row in workbook["Coverage"].iter_rows(values_only=True)}
     assert coverage["DPH"][2] == 1 and coverage["DPH"][5] == 2
 

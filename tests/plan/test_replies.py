@@ -43,21 +43,30 @@ def test_a_published_answer_appears_under_the_principle_it_concerns(
     public = app.test_client()
     with app.app_context():
         agreed = comment(
-            public, comment="Please publish the sharing agreements.", name="Ada Resident",
-            email="ada@example.org", organisation="Hartford Civic Data",
-            publish_consent="y", publish_name="y",
-        )  # fmt: skip
-        anonymous = comment(
-            public, comment="Addresses should follow the USPS standard.", name="Bo Neighbour",
+            public,
+            comment="Please publish the sharing agreements.",
+            name="Ada Resident",
+            email="ada@example.org",
+            organisation="Hartford Civic Data",
             publish_consent="y",
-        )  # fmt: skip
+            publish_name="y",
+        )
+        anonymous = comment(
+            public,
+            comment="Addresses should follow the USPS standard.",
+            name="Bo Neighbour",
+            publish_consent="y",
+        )
         private = comment(public, comment="Keep this between us.", name="Cy Private")
     login(make_user("cdo", email="cdo@ct.gov"))
 
     before = public.get("/plan?version=2018-phase1-draft").get_data(as_text=True)
     assert "Please publish the sharing agreements." not in before  # not before the CDO publishes
 
-    assert reply(client, agreed, "Agreements are listed under Sharing reviews.", True).status_code == 302  # fmt: skip
+    assert (
+        reply(client, agreed, "Agreements are listed under Sharing reviews.", True).status_code
+        == 302
+    )
     assert reply(client, anonymous, "We adopted it in the 2019 standards.", True).status_code == 302
     refused = reply(client, private, "Thank you.", True)
     assert refused.status_code == 302

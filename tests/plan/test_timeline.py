@@ -27,16 +27,24 @@ def test_anyone_sees_the_steps_their_days_and_how_reviews_are_doing(
 
         def open_on(day: date, purpose: str):
             return reviews.open_review(
-                db.session, secret.id, owner, purpose=purpose, public_reason="Health records.",
-                obstacle_kinds=["privacy"], requesting_agency_code="DSS", today=day,
-            )  # fmt: skip
+                db.session,
+                secret.id,
+                owner,
+                purpose=purpose,
+                public_reason="Health records.",
+                obstacle_kinds=["privacy"],
+                requesting_agency_code="DSS",
+                today=day,
+            )
 
         late = open_on(date(2026, 1, 5), "Eligibility")  # identified, due 2026-02-04
         done = open_on(date(2026, 1, 5), "Research")
-        reviews.transition_review(db.session, done.id, "in_review", "Counsel has it", cdo,
-                                  today=date(2026, 1, 15))  # fmt: skip
-        reviews.transition_review(db.session, done.id, "resolved_agreement", "Signed", cdo,
-                                  today=date(2026, 3, 1))  # fmt: skip
+        reviews.transition_review(
+            db.session, done.id, "in_review", "Counsel has it", cdo, today=date(2026, 1, 15)
+        )
+        reviews.transition_review(
+            db.session, done.id, "resolved_agreement", "Signed", cdo, today=date(2026, 3, 1)
+        )
         open_on(date(2026, 3, 1), "Audit")  # identified, due 2026-03-31
         db.session.commit()
         assert late.state == "identified"
