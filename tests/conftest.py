@@ -23,6 +23,15 @@ from catalog.services.datasets import create_dataset
 from catalog.services.plan_io import load_plan_versions
 from catalog.services.users import create_user, issue_token
 from tests.live_server import serve
+from tests.plan_fixtures import (  # noqa: F401  (fixtures for the plan's work)
+    dph_sources,
+    freeze_today,
+    harvest_named,
+    inventory_file,
+    login,
+    period_history,
+    portal_file,
+)
 
 # Everything a test reads lives in the repository; tests/fixtures/SOURCES.md names each source.
 FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"

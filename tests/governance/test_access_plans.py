@@ -1,11 +1,11 @@
-"""Open data access plans: promises turn ``published`` when the portal harvest brings the
+"""Open data access plans: promises turn ``published`` when the portal harvest_named brings the
 dataset, and ``late`` once their date has passed without it."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from tests.governance.conftest import cdc
+from tests.plan_fixtures import cdc
 
 BIRTHS = ("urn:ct:dph:births-2024", "Births by town, 2024", "public")
 
@@ -20,12 +20,12 @@ def statuses(client, code: str = "DPH") -> dict[str, str]:
 
 
 def test_entries_turn_published_with_the_portal_harvest_and_late_past_their_date(
-    app, client, sources, harvest, portal_file, make_user, token_for, freeze_today
+    app, client, dph_sources, harvest_named, portal_file, make_user, token_for, freeze_today
 ):
     promised = (cdc(4)["identifier"], cdc(4)["title"], "public")
-    made = sources([promised, BIRTHS], [5])
-    harvest(made["inventory"])
-    harvest(made["portal"])  # the portal has another dataset, not the promised ones
+    made = dph_sources([promised, BIRTHS], [5])
+    harvest_named(made["inventory"])
+    harvest_named(made["portal"])  # the portal has another dataset, not the promised ones
     owner = token_for(make_user("steward", agencies=("DPH",)))
     freeze_today(date(2026, 3, 1))
 
@@ -51,7 +51,7 @@ def test_entries_turn_published_with_the_portal_harvest_and_late_past_their_date
     assert statuses(client) == {promised[0]: "due", BIRTHS[0]: "due"}
 
     portal_file([4, 5])  # the portal now publishes the promised dataset
-    counts = harvest(made["portal"])
+    counts = harvest_named(made["portal"])
     assert counts["added"] == 0  # the same dataset, now reached through the portal too
     assert statuses(client) == {promised[0]: "published", BIRTHS[0]: "due"}
 
@@ -64,11 +64,11 @@ def test_entries_turn_published_with_the_portal_harvest_and_late_past_their_date
 
 
 def test_only_the_agencys_stewards_and_the_cdo_add_and_only_inventoried_datasets(
-    app, client, sources, harvest, make_user, token_for
+    app, client, dph_sources, harvest_named, make_user, token_for
 ):
-    made = sources([BIRTHS], [5])
-    harvest(made["inventory"])
-    harvest(made["portal"])
+    made = dph_sources([BIRTHS], [5])
+    harvest_named(made["inventory"])
+    harvest_named(made["portal"])
     body = {"identifier": BIRTHS[0], "target_date": "2027-01-31"}
     other = token_for(make_user("steward", agencies=("DOT",)))
     cdo = token_for(make_user("cdo"))
@@ -91,10 +91,10 @@ def test_only_the_agencys_stewards_and_the_cdo_add_and_only_inventoried_datasets
 
 
 def test_stewards_add_an_entry_by_searching_on_the_page(
-    app, client, sources, harvest, make_user, login
+    app, client, dph_sources, harvest_named, make_user, login
 ):
-    made = sources([BIRTHS], [5])
-    harvest(made["inventory"])
+    made = dph_sources([BIRTHS], [5])
+    harvest_named(made["inventory"])
     login(make_user("steward", agencies=("DPH",)))
 
     found = client.get("/agencies/DPH/access-plan?q=births").get_data(as_text=True)

@@ -24,11 +24,11 @@ def form_post(client, url: str, data: dict, page: str):
 
 
 def test_cdo_opens_the_cycle_and_data_officers_submit(
-    app, client, sources, harvest, make_user, login, freeze_today
+    app, client, dph_sources, harvest_named, make_user, login, freeze_today
 ):
     freeze_today(date(2026, 10, 1))
-    made = sources([BIRTHS, HIV], [5])
-    harvest(made["inventory"])
+    made = dph_sources([BIRTHS, HIV], [5])
+    harvest_named(made["inventory"])
     cdo = make_user("cdo", email="cdo@ct.gov")
     officer = make_user("steward", agencies=("DPH",), email="ado@dph.ct.gov")
 
@@ -82,10 +82,10 @@ def test_cdo_opens_the_cycle_and_data_officers_submit(
         assert {"inventory_cycle.open", "inventory.high_value", "inventory.submit"} <= actions
 
 
-def test_submission_rules(app, session, sources, harvest, make_user, freeze_today):
+def test_submission_rules(app, session, dph_sources, harvest_named, make_user, freeze_today):
     freeze_today(date(2026, 10, 1))
-    made = sources([BIRTHS], [5])
-    harvest(made["inventory"])
+    made = dph_sources([BIRTHS], [5])
+    harvest_named(made["inventory"])
     cdo = session.merge(make_user("cdo"))
     officer = session.merge(make_user("steward", agencies=("DPH",)))
     other = session.merge(make_user("steward", agencies=("DOT",)))

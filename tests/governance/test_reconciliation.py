@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from catalog.db import db
 from catalog.models import HarvestSource
-from tests.governance.conftest import cdc
+from tests.plan_fixtures import cdc
 
 BIRTHS = ("urn:ct:dph:births-2024", "Births by town, 2024", "public")
 HIV = ("urn:ct:dph:hiv-surveillance", "HIV case surveillance", "non-public")
@@ -16,8 +16,8 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def two_sources(sources, harvest):
-    made = sources(
+def two_sources(dph_sources, harvest_named):
+    made = dph_sources(
         [
             (cdc(0)["identifier"], cdc(0)["title"], "public"),
             (cdc(1)["identifier"], cdc(1)["title"], "non-public"),  # the portal shows it
@@ -27,8 +27,8 @@ def two_sources(sources, harvest):
         [0, 1, 2, 3],
     )
     assert made["inventory"]["role"] == "inventory" and made["portal"]["role"] == "portal"
-    harvest(made["inventory"])
-    harvest(made["portal"])
+    harvest_named(made["inventory"])
+    harvest_named(made["portal"])
     return made
 
 
@@ -37,9 +37,9 @@ def identifiers(items: list[dict]) -> list[str]:
 
 
 def test_the_three_lists_compare_the_inventory_with_the_portal(
-    app, sources, harvest, client, make_user, token_for
+    app, dph_sources, harvest_named, client, make_user, token_for
 ):
-    two_sources(sources, harvest)
+    two_sources(dph_sources, harvest_named)
     cdo = token_for(make_user("cdo"))
 
     body = client.get("/api/v1/reconciliation", headers=auth(cdo)).json
@@ -66,8 +66,10 @@ def test_the_three_lists_compare_the_inventory_with_the_portal(
     assert HIV[0] not in str(body)
 
 
-def test_stewards_see_their_agencies_only(app, sources, harvest, client, make_user, token_for):
-    two_sources(sources, harvest)
+def test_stewards_see_their_agencies_only(
+    app, dph_sources, harvest_named, client, make_user, token_for
+):
+    two_sources(dph_sources, harvest_named)
     dph = token_for(make_user("steward", agencies=("DPH",)))
     dot = token_for(make_user("steward", agencies=("DOT",)))
 
@@ -79,8 +81,8 @@ def test_stewards_see_their_agencies_only(app, sources, harvest, client, make_us
     assert app.test_client().get("/api/v1/reconciliation").status_code == 401
 
 
-def test_the_page_and_the_dashboard(app, sources, harvest, client, make_user, login):
-    two_sources(sources, harvest)
+def test_the_page_and_the_dashboard(app, dph_sources, harvest_named, client, make_user, login):
+    two_sources(dph_sources, harvest_named)
     login(make_user("cdo"))
     html = client.get("/reconciliation").get_data(as_text=True)
     assert "Inventoried as public, on no portal (1)" in html and BIRTHS[1] in html

@@ -10,70 +10,18 @@ from html import unescape
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from catalog.db import db
 from catalog.models import ConformanceSnapshot, PlanSnapshot
-from catalog.services.agreements import create_agreement
-from catalog.services.conformance import take_snapshot
 from catalog.services.plan import get_version
 from catalog.services.plan_report import build_progress_report
-from catalog.services.progress import submit_progress_report
+from tests.plan_fixtures import snapshot_on
 
 pytestmark = pytest.mark.usefixtures("plan_objectives")
 
 
 def text_of(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-def snapshot_on(day: date) -> tuple[ConformanceSnapshot, PlanSnapshot]:
-    """Take both snapshots now and date them ``day``, as if taken then."""
-    conformance = take_snapshot(db.session)
-    plan = db.session.scalar(select(PlanSnapshot).order_by(PlanSnapshot.taken_at.desc()))
-    conformance.taken_on = plan.taken_on = day
-    db.session.commit()
-    return conformance, plan
-
-
-@pytest.fixture
-def period_history(app, make_user, make_dataset):
-    """The 2025-2026 plan's period (2025-01-01 to 2026-12-31) with a snapshot near each end."""
-    steward = make_user("steward", agencies=("DPH",), email="ado@dph.ct.gov")
-    make_dataset(title="Births by town", agency="DPH")
-    with app.app_context():
-        first = snapshot_on(date(2025, 1, 10))
-    make_dataset(title="Deaths by town", agency="DPH", keyword=["health"], description="Short.")
-    make_dataset(title="Bridge inspections", agency="DOT")
-    with app.app_context():
-        steward = db.session.merge(steward)
-        submit_progress_report(
-            db.session,
-            {
-                "plan": "2025-2026",
-                "objective": "G1.1",
-                "agency": "DPH",
-                "period": "2026-H2",
-                "status": "on-track",
-                "metric_value": 62,
-                "narrative": "Private narrative.",
-            },
-            steward,
-        )
-        create_agreement(
-            db.session,
-            steward,
-            title="Vital records for DOT safety studies",
-            purpose="Road safety research",
-            party_codes=["DPH", "DOT"],
-            effective_on=date(2026, 1, 1),
-        )
-        db.session.commit()
-        last = snapshot_on(date(2026, 12, 20))
-        return {
-            "first": (first[0].id, first[1].id),
-            "last": (last[0].id, last[1].id),
-        }
 
 
 def test_report_figures_are_the_snapshots_and_do_not_change_after_new_snapshots(
