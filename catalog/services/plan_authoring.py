@@ -112,7 +112,6 @@ def create_version(
 
 
 def _copy_elements(source: PlanVersion, target: PlanVersion) -> None:
-    target.summary = source.summary
     target.groups = [dict(g) for g in source.groups]
     shared = ("key", "position", "datasets", "themes")
     for p in (p for p in source.principles if not p.retired):

@@ -154,26 +154,27 @@ def _progress(session: Session) -> dict[str, Any]:
     ).all()
     if not objectives:
         return {}
-    latest: dict[tuple[int, int], ProgressReport] = {}
+    # Each agency's latest report per objective: plain columns, the latest period last.
+    latest: dict[tuple[int, str], dict[str, Any]] = {}
     ids = [o.id for *_x, o in objectives]
-    for report in session.scalars(
-        select(ProgressReport)
+    for objective_id, code, period, status, value in session.execute(
+        select(
+            ProgressReport.objective_id,
+            Agency.code,
+            ProgressReport.period,
+            ProgressReport.status,
+            ProgressReport.metric_value,
+        )
+        .join(Agency, Agency.id == ProgressReport.agency_id)
         .where(ProgressReport.objective_id.in_(ids))
         .order_by(ProgressReport.period)
     ):
-        latest[(report.objective_id, report.agency_id)] = report
+        latest[(objective_id, code)] = {
+            "agency": code, "period": period, "status": status, "metric_value": value,
+        }  # fmt: skip
     reports: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for (objective_id, _agency), report in sorted(
-        latest.items(), key=lambda item: (item[0][0], item[1].agency.code)
-    ):
-        reports[objective_id].append(
-            {
-                "agency": report.agency.code,
-                "period": report.period,
-                "status": report.status,
-                "metric_value": report.metric_value,
-            }
-        )
+    for (objective_id, _code), report in sorted(latest.items()):
+        reports[objective_id].append(report)
     progress: dict[str, Any] = {}
     for version_key, goal_key, goal_title, o in objectives:
         progress.setdefault(version_key, {})[o.key] = {

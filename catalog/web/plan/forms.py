@@ -28,7 +28,7 @@ class FeedbackForm(FlaskForm):
     name = StringField("Your name (optional)", render_kw={"autocomplete": "name"})
     email = EmailField(
         "Email (optional)",
-        description="Only the Chief Data Officer's team sees your name, email and organisation.",
+        description="Only the Chief Data Officer's team sees your email and organisation.",
         render_kw={"autocomplete": "email"},
     )
     organisation = StringField(
