@@ -21,7 +21,7 @@ from catalog import create_app
 from catalog.db import Base, db, make_engine
 from catalog.services.datasets import create_dataset, update_dataset, withdraw_dataset
 from catalog.services.reviews import open_review
-from catalog.services.users import create_user, issue_token
+from catalog.services.users import get_user_by_email, issue_token
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEST_URL = os.environ.get("CATALOG_TEST_DATABASE_URL", "")
@@ -87,7 +87,7 @@ def sqlite_catalog(instance: Path) -> tuple[str, dict[str, str]]:
          "INDEX_DIR": str(instance / "index"), "SECRET_KEY": "restore-test"}
     )  # fmt: skip
     with app.app_context():
-        steward = create_user(db.session, "steward@dph.ct.gov", "steward", agency_codes=["DPH"])
+        steward = get_user_by_email(db.session, "steward@dph.ct.gov")  # the demo's steward
         issue_token(db.session, steward)
         # The demo files its (non-Connecticut) samples under UNASSIGNED: DPH registers its own.
         ids = [
