@@ -148,7 +148,7 @@ class AuditFilters:
         if self.action:
             # "plan." lists every plan action; "dataset.update" just that one.
             if self.action.endswith("."):
-                query = query.where(AuditEvent.action.startswith(self.action))
+                query = query.where(AuditEvent.action.startswith(self.action, autoescape=True))
             else:
                 query = query.where(AuditEvent.action == self.action)
         if self.entity_type:
