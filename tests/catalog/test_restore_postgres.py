@@ -22,6 +22,7 @@ from catalog.db import Base, db, make_engine
 from catalog.services.datasets import create_dataset, update_dataset, withdraw_dataset
 from catalog.services.reviews import open_review
 from catalog.services.users import get_user_by_email, issue_token
+from tests.conftest import dataset_payload
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEST_URL = os.environ.get("CATALOG_TEST_DATABASE_URL", "")
@@ -91,12 +92,7 @@ def sqlite_catalog(instance: Path) -> tuple[str, dict[str, str]]:
         issue_token(db.session, steward)
         # The demo files its (non-Connecticut) samples under UNASSIGNED: DPH registers its own.
         ids = [
-            create_dataset(
-                db.session,
-                {"title": title, "accessLevel": "public", "agency": "DPH",
-                 "description": "Registered by the DPH steward for the backup test."},
-                steward,
-            ).id
+            create_dataset(db.session, dataset_payload(title=title, agency="DPH"), steward).id
             for title in ("Harbour soundings", "Beach closures")
         ]  # fmt: skip
         renamed = update_dataset(
@@ -142,7 +138,9 @@ def test_sqlite_backup_restores_into_empty_postgresql_and_search_finds_it(
         assert {name: len(rows) for name, rows in after.items()} == {
             name: len(rows) for name, rows in before.items()
         }
-        assert len(before["audit_event"]) > 50 and len(before["dataset"]) == 52
+        assert (
+            len(before["audit_event"]) > 50 and len(before["dataset"]) == 54
+        )  # the demo's 52 and DPH's 2
         for name in before:
             assert after[name] == before[name], f"table {name} differs after the restore"
         actions = {row[before_index("audit_event", "action")] for row in after["audit_event"]}
@@ -156,7 +154,7 @@ def test_sqlite_backup_restores_into_empty_postgresql_and_search_finds_it(
 
     rebuilt = manage(["index", "rebuild"], target_env)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
-    assert "Indexed 52 datasets" in rebuilt.stdout
+    assert "Indexed 54 datasets" in rebuilt.stdout
     app = create_app(
         {"ENV_NAME": "testing", "DATABASE_URL": empty_postgres, "INSTANCE_DIR": str(target_dir),
          "INDEX_DIR": str(target_dir / "index"), "SECRET_KEY": "restore-test"}
@@ -169,7 +167,7 @@ def test_sqlite_backup_restores_into_empty_postgresql_and_search_finds_it(
     finally:
         search_index.get_store(app).close()
     assert [item["id"] for item in listed["items"]] == [ids["renamed"]]
-    assert everything["total"] == 51  # the withdrawn one is not listed
+    assert everything["total"] == 53  # the withdrawn one is not listed
     assert ids["withdrawn"] not in {item["id"] for item in everything["items"]}
     assert page.status_code == 200 and b"Harbour soundings of Long Island Sound" in page.data
     assert b"internal note" not in page.data  # governance fields stay hidden after a restore
