@@ -19,6 +19,13 @@ from catalog.models.dataset import (
     Dataset,
     Distribution,
 )
+from catalog.models.dcat import (
+    RESOURCE_SERIES,
+    RESOURCE_SERVICE,
+    DcatResource,
+    ExportFragment,
+    dcat_resource_dataset,
+)
 from catalog.models.harvest import (
     SOURCE_KINDS,
     SOURCE_ROLES,
@@ -50,6 +57,8 @@ __all__ = [
     "ACCESS_LEVELS",
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
+    "RESOURCE_SERIES",
+    "RESOURCE_SERVICE",
     "ROLES",
     "SOURCE_KINDS",
     "SOURCE_ROLES",
@@ -66,7 +75,9 @@ __all__ = [
     "ConformanceSnapshot",
     "DataSharingAgreement",
     "Dataset",
+    "DcatResource",
     "Distribution",
+    "ExportFragment",
     "Feedback",
     "HarvestJob",
     "HarvestLink",
@@ -88,5 +99,6 @@ __all__ = [
     "ReviewTransition",
     "SharingReview",
     "User",
+    "dcat_resource_dataset",
     "user_agency",
 ]

@@ -21,6 +21,7 @@ from catalog.models.plan import (
     PLAN_STATUSES,
     REPORT_STATUSES,
 )
+from catalog.schemas.dates import SaneDate, SaneDateTime
 from catalog.schemas.fields import Text
 
 ELEMENT_ID = validate.Regexp(
@@ -58,7 +59,7 @@ class ObjectiveSchema(_Strict):
         required=True, allow_nan=False, validate=validate.Range(min=-1e12, max=1e12)
     )
     unit = Text(load_default=None, validate=validate.Length(max=64))
-    due = fields.Date(required=True)
+    due = SaneDate(required=True)
 
 
 class GoalSchema(_ElementSchema):
@@ -78,8 +79,8 @@ class FocalPointSchema(_ElementSchema):
 
 
 class CommentWindowSchema(_Strict):
-    opens = fields.Date(load_default=None)
-    closes = fields.Date(load_default=None)
+    opens = SaneDate(load_default=None)
+    closes = SaneDate(load_default=None)
     note = Text(load_default=None)
 
     @validates_schema
@@ -89,8 +90,8 @@ class CommentWindowSchema(_Strict):
 
 
 class PeriodSchema(_Strict):
-    starts = fields.Date(required=True)
-    ends = fields.Date(required=True)
+    starts = SaneDate(required=True)
+    ends = SaneDate(required=True)
 
     @validates_schema
     def _order(self, data: dict, **_kwargs: Any) -> None:
@@ -104,7 +105,7 @@ class PlanFileSchema(_Strict):
     key = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9\-]{0,63}$"))
     title = Text(required=True)
     status = fields.String(required=True, validate=validate.OneOf(PLAN_STATUSES))
-    issued = fields.Date(load_default=None)
+    issued = SaneDate(load_default=None)
     issued_note = Text(load_default=None)
     summary = Text(load_default=None)
     source_url = Text(load_default=None, validate=validate.URL(schemes={"http", "https"}))
@@ -166,7 +167,7 @@ class ProgressReportOutputSchema(Schema):
     narrative = fields.String()
     metric_value = fields.Float(allow_none=True)
     submitted_by = fields.Function(lambda r: r.submitted_by.email if r.submitted_by else None)
-    submitted_at = fields.DateTime()
+    submitted_at = SaneDateTime()
 
 
 class FeedbackInputSchema(Schema):
@@ -212,14 +213,14 @@ class VersionEditSchema(_Strict):
 
     title = Text(required=True, validate=validate.Length(max=255))
     summary = Text(load_default=None, validate=validate.Length(max=10_000))
-    issued = fields.Date(load_default=None, allow_none=True)
+    issued = SaneDate(load_default=None, allow_none=True)
     issued_note = Text(load_default=None, validate=validate.Length(max=2_000))
     source_url = Text(
         load_default=None,
         validate=[validate.Length(max=512), validate.URL(schemes={"http", "https"})],
     )
-    period_starts = fields.Date(load_default=None, allow_none=True)
-    period_ends = fields.Date(load_default=None, allow_none=True)
+    period_starts = SaneDate(load_default=None, allow_none=True)
+    period_ends = SaneDate(load_default=None, allow_none=True)
 
     @validates_schema
     def _period(self, data: dict, **_kwargs: Any) -> None:

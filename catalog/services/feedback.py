@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from catalog.guards.cells import csv_row
 from catalog.models import Dataset, Feedback, PlanVersion, User
 from catalog.models._common import utcnow
 from catalog.models.plan import FEEDBACK_STATUSES
@@ -235,15 +236,6 @@ def feedback_counts(session: Session) -> dict[str, int]:
     return counts
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value: Any) -> str:
-    """A CSV cell that spreadsheets will not run as a formula (OWASP: prefix with a quote)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 def feedback_csv(rows: Iterable[Feedback]) -> str:
     columns = (
         "id", "created_at", "plan", "target_kind", "target_key", "status",
@@ -260,5 +252,5 @@ def feedback_csv(rows: Iterable[Feedback]) -> str:
             **{name: getattr(row, name) for name in columns if hasattr(Feedback, name)},
         }
         values["created_at"] = row.created_at.isoformat(timespec="seconds")
-        writer.writerow([safe_cell(values.get(name)) for name in columns])
+        writer.writerow(csv_row(values.get(name) for name in columns))
     return out.getvalue()

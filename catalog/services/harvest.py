@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.guards.cells import csv_row
 from catalog.models import (
     SOURCE_KINDS,
     SOURCE_ROLES,
@@ -243,9 +244,8 @@ def errors_csv(session: Session, job: HarvestJob) -> str:
     for type_, items in error_groups(session, job).items():
         for item in items:
             writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
+                csv_row(
+                    (
                         type_,
                         item["severity"],
                         item["identifier"],
@@ -255,15 +255,9 @@ def errors_csv(session: Session, job: HarvestJob) -> str:
                         item["outcome"],
                         item["dataset_id"],
                     )
-                ]
+                )
             )
     return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    """CSV cell, defused against spreadsheet formula injection."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def original_name(filename: str | None) -> str:

@@ -15,9 +15,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from catalog.errors import PermissionDenied, ServiceError
+from catalog.guards.cells import csv_row
 from catalog.models import GOVERNANCE_FIELDS, AuditEvent, Dataset, User
 from catalog.permissions import can_see_internal
-from catalog.services.scorecard_export import safe_cell
 
 FIELD_LABELS = {
     "identifier": "Identifier", "title": "Title", "description": "Description",
@@ -227,9 +227,8 @@ def audit_csv(session: Session, viewer: User, filters: AuditFilters, limit: int 
     query = filters.query().order_by(AuditEvent.occurred_at, AuditEvent.id).limit(limit)
     for event in session.scalars(query):
         writer.writerow(
-            [
-                safe_cell(value)
-                for value in (
+            csv_row(
+                (
                     str(event.id),
                     event.occurred_at.isoformat(timespec="seconds"),
                     event.actor_label,
@@ -239,7 +238,7 @@ def audit_csv(session: Session, viewer: User, filters: AuditFilters, limit: int 
                     json.dumps(event.before, ensure_ascii=False) if event.before else "",
                     json.dumps(event.after, ensure_ascii=False) if event.after else "",
                 )
-            ]
+            )
         )
     return out.getvalue()
 

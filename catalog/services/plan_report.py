@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.guards.cells import xlsx_row
 from catalog.models import ConformanceSnapshot, PlanSnapshot, PlanVersion
 from catalog.models.review import REVIEW_STATES, STATE_LABELS
 from catalog.services.plan import list_versions, plan_today, version_period
-from catalog.services.scorecard_export import safe_cell
 
 
 def _bounds(session: Session, model: type, starts: date, ends: date) -> tuple[Any, Any]:
@@ -138,6 +138,12 @@ def _plan(version_key: str, first: PlanSnapshot, last: PlanSnapshot) -> dict[str
     }
 
 
+def _put(sheet: Any, row: list[Any]) -> None:
+    """Every row through the spreadsheet-cell guard (text that could run as a formula is made
+    inert, characters XML cannot hold are dropped)."""
+    sheet.append(xlsx_row(row))
+
+
 def report_xlsx(report: dict[str, Any]) -> bytes:
     """The report as a workbook, one sheet per section; text cells are formula-safe."""
     from openpyxl import Workbook
@@ -152,69 +158,146 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
         ("Period ends", period["ends"]),
         ("Period closed", "yes" if report["closed"] else "no (figures so far)"),
     ):
-        summary.append([safe_cell(v) for v in row])
+        _put(summary, list(row))
     conformance = report["conformance"]
     if conformance:
-        summary.append(["Conformance snapshots", conformance["start"]["taken_on"],
-                        conformance["end"]["taken_on"]])  # fmt: skip
+        _put(
+            summary,
+            [
+                "Conformance snapshots",
+                conformance["start"]["taken_on"],
+                conformance["end"]["taken_on"],
+            ],
+        )
         sheet = book.create_sheet("Conformance")
         standards = conformance["standards"]
-        sheet.append(
-            ["Agency code", "Agency", "Datasets (start)", "Score (start)", "Datasets (end)",
-             "Score (end)", "Change"]
-            + [f"{s} (start)" for s in standards] + [f"{s} (end)" for s in standards]
-        )  # fmt: skip
+        _put(
+            sheet,
+            [
+                "Agency code",
+                "Agency",
+                "Datasets (start)",
+                "Score (start)",
+                "Datasets (end)",
+                "Score (end)",
+                "Change",
+            ]
+            + [f"{s} (start)" for s in standards]
+            + [f"{s} (end)" for s in standards],
+        )
         for row in conformance["agencies"]:
-            sheet.append(
-                [safe_cell(row["code"]), safe_cell(row["name"]), row["start"]["datasets"],
-                 row["start"]["score"], row["end"]["datasets"], row["end"]["score"], row["change"]]
+            _put(
+                sheet,
+                [
+                    row["code"],
+                    row["name"],
+                    row["start"]["datasets"],
+                    row["start"]["score"],
+                    row["end"]["datasets"],
+                    row["end"]["score"],
+                    row["change"],
+                ]
                 + [row["start"]["standards"].get(s) for s in standards]
-                + [row["end"]["standards"].get(s) for s in standards]
-            )  # fmt: skip
+                + [row["end"]["standards"].get(s) for s in standards],
+            )
     plan = report["plan"]
     if plan:
         sheet = book.create_sheet("Objectives")
-        sheet.append(["Objective", "Goal", "Text", "Metric", "Target", "Unit", "Due",
-                      "Agency", "Period", "Status", "Metric value"])  # fmt: skip
+        _put(
+            sheet,
+            [
+                "Objective",
+                "Goal",
+                "Text",
+                "Metric",
+                "Target",
+                "Unit",
+                "Due",
+                "Agency",
+                "Period",
+                "Status",
+                "Metric value",
+            ],
+        )
         for item in plan["objectives"]:
-            base = [item["key"], item["goal"], item["text"], item["metric"], item["target"],
-                    item["unit"], item["due"]]  # fmt: skip
+            base = [
+                item["key"],
+                item["goal"],
+                item["text"],
+                item["metric"],
+                item["target"],
+                item["unit"],
+                item["due"],
+            ]
             for rep in item["reports"] or [{}]:
-                sheet.append(
-                    [safe_cell(v) for v in base]
-                    + [safe_cell(rep.get(k)) for k in ("agency", "period", "status")]
-                    + [rep.get("metric_value")]
+                _put(
+                    sheet,
+                    list(base)
+                    + [rep.get(k) for k in ("agency", "period", "status")]
+                    + [rep.get("metric_value")],
                 )
         sheet = book.create_sheet("Coverage")
-        sheet.append(["Agency code", "Agency", "Datasets (start)", "Inventoried (start)",
-                      "Published (start)", "Datasets (end)", "Inventoried (end)",
-                      "Published (end)", "High-value", "Inventory submitted",
-                      "Access plan published", "Access plan due", "Access plan late"])  # fmt: skip
+        _put(
+            sheet,
+            [
+                "Agency code",
+                "Agency",
+                "Datasets (start)",
+                "Inventoried (start)",
+                "Published (start)",
+                "Datasets (end)",
+                "Inventoried (end)",
+                "Published (end)",
+                "High-value",
+                "Inventory submitted",
+                "Access plan published",
+                "Access plan due",
+                "Access plan late",
+            ],
+        )
         for row in plan["coverage"]:
             submitted = row["end"]["submitted"]
-            sheet.append(
-                [safe_cell(row["code"]), safe_cell(row["name"])]
+            _put(
+                sheet,
+                [row["code"], row["name"]]
                 + [row["start"][k] for k in ("datasets", "inventoried", "published")]
                 + [row["end"][k] for k in ("datasets", "inventoried", "published", "high_value")]
-                + [safe_cell(submitted["on"]) if submitted else "no"]
-                + [row["access_plan"].get(k, 0) for k in ("published", "due", "late")]
+                + [submitted["on"] if submitted else "no"]
+                + [row["access_plan"].get(k, 0) for k in ("published", "due", "late")],
             )
         sheet = book.create_sheet("Sharing reviews")
-        sheet.append(["State", "Start", "End"])
+        _put(sheet, ["State", "Start", "End"])
         for state, label in plan["reviews"]["states"]:
-            sheet.append(
-                [label, plan["reviews"]["start"].get("by_state", {}).get(state, 0),
-                 plan["reviews"]["end"].get("by_state", {}).get(state, 0)]
-            )  # fmt: skip
-        sheet.append(["Overdue", plan["reviews"]["start"].get("overdue", 0),
-                      plan["reviews"]["end"].get("overdue", 0)])  # fmt: skip
+            _put(
+                sheet,
+                [
+                    label,
+                    plan["reviews"]["start"].get("by_state", {}).get(state, 0),
+                    plan["reviews"]["end"].get("by_state", {}).get(state, 0),
+                ],
+            )
+        _put(
+            sheet,
+            [
+                "Overdue",
+                plan["reviews"]["start"].get("overdue", 0),
+                plan["reviews"]["end"].get("overdue", 0),
+            ],
+        )
         sheet = book.create_sheet("Agreements")
-        sheet.append(["Id", "Title", "Parties", "Effective", "Expires", "Datasets"])
+        _put(sheet, ["Id", "Title", "Parties", "Effective", "Expires", "Datasets"])
         for a in plan["agreements"]:
-            sheet.append(
-                [a["id"], safe_cell(a["title"]), safe_cell(", ".join(a["parties"])),
-                 a["effective_on"], a["expires_on"] or "", a["datasets"]]
-            )  # fmt: skip
+            _put(
+                sheet,
+                [
+                    a["id"],
+                    a["title"],
+                    ", ".join(a["parties"]),
+                    a["effective_on"],
+                    a["expires_on"] or "",
+                    a["datasets"],
+                ],
+            )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

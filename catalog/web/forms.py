@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, EqualTo
 
 from catalog.models import ACCESS_LEVELS
 from catalog.schemas.dataset import CLASSIFICATIONS
@@ -141,3 +141,17 @@ def _blank_for_none(value: Any) -> Any:
 
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class PasswordChangeForm(FlaskForm):
+    """The signed-in user's own password (the policy is the service's: length and zxcvbn)."""
+
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password",
+        description="At least 12 characters and hard to guess: a few uncommon words work well.",
+        validators=[DataRequired()],
+    )
+    confirm = PasswordField(
+        "New password again", validators=[DataRequired(), EqualTo("new_password", "Must match.")]
+    )

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from catalog.models.review import OBSTACLE_KINDS
+from catalog.schemas.dates import sane_date
 from catalog.web.forms import choices
 
 
@@ -72,8 +73,8 @@ class AgreementForm(FlaskForm):
         "Find datasets to add",
         description="Words from a title or description; only the parties' datasets are listed.",
     )
-    effective_on = DateField("Effective on", validators=[Optional()])
-    expires_on = DateField("Expires on", validators=[Optional()])
+    effective_on = DateField("Effective on", validators=[Optional(), sane_date])
+    expires_on = DateField("Expires on", validators=[Optional(), sane_date])
     clauses = CheckboxesField("CGS § 4-67aa provisions present", choices=[])
     reviews = StringField("Review ids it resolves", description="Separate ids with commas.")
     document_url = StringField("Link to the signed document")
@@ -81,4 +82,4 @@ class AgreementForm(FlaskForm):
 
 
 class RenewForm(FlaskForm):
-    expires_on = DateField("Renewed until", validators=[Optional()])
+    expires_on = DateField("Renewed until", validators=[Optional(), sane_date])

@@ -248,6 +248,22 @@ def timeline():
 @bp.get("/timeline.json")
 @login_required
 def timeline_json():
+    """The review timeline's data (CDO and admins).
+    ---
+    get:
+      summary: Sharing reviews on the plan's review timeline (CDO and admins; session sign-in)
+      tags: [reviews]
+      responses:
+        200:
+          description: Timeline data
+          content:
+            application/json:
+              schema: {type: object}
+        302:
+          description: Not signed in (to the sign-in page)
+        403:
+          description: Not the CDO or an admin
+    """
     _require_cdo()
     return jsonify(review_insights.timeline_data(db.session, review_service.clock()))
 

@@ -6,13 +6,16 @@ A new route fails `test_every_route_is_classified` until it is added to ROUTES b
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from flask import url_for
+from pypdf import PdfReader
 
 from catalog.db import db
 from catalog.models import HarvestJob, HarvestRecord, HarvestSource
@@ -55,6 +58,7 @@ ROUTES = [
     Route("pages.favicon", "GET", "public"),
     Route("pages.dataset", "GET", "public"),
     Route("auth.login", "GET", "public"),
+    Route("account.page", "GET", "signed_in"),
     Route("steward.new_dataset", "GET", "signed_in"),
     Route("steward.edit_dataset", "GET", "agency_steward"),
     Route("api_v1.list_agencies_view", "GET", "public"),
@@ -84,6 +88,14 @@ ROUTES = [
     Route("api_v1.harvest_job_errors", "GET", "api_signed_in"),
     # Exports and the CKAN Action API
     Route("exports.data_json", "GET", "public"),
+    Route("exports.dcat_us_3", "GET", "public"),
+    Route("exports.catalog_turtle", "GET", "public"),
+    Route("exports.catalog_jsonld", "GET", "public"),
+    Route("exports.dataset_rdf", "GET", "public", params=(("fmt", "ttl"),)),
+    Route("exports.dataset_rdf", "GET", "public", params=(("fmt", "jsonld"),)),
+    Route("exports.dataset_rdf", "GET", "public", params=(("fmt", "rdf"),)),
+    Route("api_docs.docs", "GET", "public"),
+    Route("api_docs.asset", "GET", "public", params=(("name", "swagger-ui.css"),)),
     Route("exports.datasets_csv", "GET", "public"),
     Route("exports.datasets_xlsx", "GET", "public"),
     Route("ckan_api.call_action", "GET", "public", params=(("action", "package_search"),)),
@@ -94,6 +106,7 @@ ROUTES = [
         params=(("action", "package_show"),),
         query="id={dataset_id}",
     ),
+    Route("ckan_api.call_action", "GET", "public", params=(("action", "group_list"),)),
     # Sharing reviews and agreements
     Route("reviews.queue", "GET", "signed_in"),
     Route("reviews.new_review", "GET", "agency_steward", query="dataset={dataset_id}"),
@@ -176,6 +189,10 @@ AUTHORING = "POST form (CSRF); CDO only, tested in tests/plan/test_authoring.py"
 EXEMPT = {
     "static": "files shipped with the app",
     "auth.logout": "POST only; needs a session and a CSRF token (tested in tests/web)",
+    "account.password": "POST form (CSRF); one's own password, tested in "
+    "tests/security/test_sessions_and_tokens.py",
+    "account.revoke": "POST form (CSRF); the token's owner only, tested in "
+    "tests/security/test_sessions_and_tokens.py",
     "plan.admin_window": "POST form (CSRF); CDO only, tested in tests/plan",
     "reviews.add_comment": "POST form (CSRF); tested in tests/reviews",
     "reviews.move": "POST form (CSRF); reviewer or CDO only, tested in tests/reviews",
@@ -246,6 +263,13 @@ def world(app_ctx, make_user, make_dataset, token_for, plan_objectives):
         HarvestRecord(
             job_id=job.id, identifier=dataset.identifier, dataset_id=dataset.id, outcome="added",
             raw={"identifier": dataset.identifier, "notes": f"raw {SECRET}"}, errors=[],
+        )
+    )  # fmt: skip
+    # A failed row of the owner's inventory: raw rows of failures are the source agency's only.
+    db.session.add(
+        HarvestRecord(
+            job_id=job.id, identifier="row-9", outcome="failed", raw={"name": f"row {SECRET}"},
+            errors=[{"severity": "error", "type": "schema", "message": "title: required"}],
         )
     )  # fmt: skip
     agreement = create_agreement(
@@ -325,5 +349,64 @@ def test_route_status_and_no_leaks(app, world, route, role):
     else:
         assert response.status_code == expected, response.get_data()[:300]
     if role in ("anonymous", "other_steward"):
-        assert SECRET.encode() not in response.get_data()
+        assert SECRET not in readable_text(response)
     response.close()  # a file sent with send_file stays open until then
+
+
+def readable_text(response) -> str:
+    """What a person opening the response would read: XLSX and PDF are compressed, so their raw
+    bytes would never show a planted secret; their cells and text are read instead."""
+    data = response.get_data()
+    kind = response.mimetype or ""
+    if kind.endswith("spreadsheetml.sheet"):
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        cells = (c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                 for c in row if c is not None)  # fmt: skip
+        return "\n".join(map(str, cells))
+    if kind == "application/pdf":
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    return data.decode("utf-8", errors="replace")
+
+
+def test_the_leak_check_reads_inside_xlsx_and_pdf(app) -> None:
+    """The check above must be able to fail on a spreadsheet or a PDF holding the secret."""
+    book = openpyxl.Workbook()
+    book.active.append(["title", f"Steward {SECRET}"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    xlsx = app.response_class(
+        buffer.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    assert SECRET.encode() not in xlsx.get_data()  # compressed: invisible to a byte search
+    assert SECRET in readable_text(xlsx)
+    pdf_bytes = _pdf_with_text(f"Counsel memo {SECRET}")
+    pdf = app.response_class(pdf_bytes, mimetype="application/pdf")
+    assert SECRET in readable_text(pdf)
+
+
+def _pdf_with_text(text: str) -> bytes:
+    """A one-page PDF whose content stream is compressed, as real PDFs are."""
+    import zlib
+
+    stream = zlib.compress(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode())
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, xref))  # fmt: skip
+    return out.getvalue()

@@ -2,7 +2,7 @@
 inventory cycles, access plans, access requests, plan snapshots, agreement renewals
 
 Revision ID: plan_2
-Revises: conformance_1
+Revises: dcat_1
 Create Date: 2026-12-01 05:13:00.358321
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 
 revision = 'plan_2'
-down_revision = 'conformance_1'
+down_revision = 'dcat_1'
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from catalog.models.plan import FEEDBACK_STATUSES, GOAL_TERMS, REPORT_STATUSES
+from catalog.schemas.dates import sane_date
 from catalog.web.forms import choices as as_choices
 
 
@@ -91,11 +92,11 @@ class NewVersionForm(FlaskForm):
 class VersionForm(FlaskForm):
     title = StringField("Title")
     summary = TextAreaField("Summary (optional)")
-    issued = DateField("Issued on", validators=[Optional()])
+    issued = DateField("Issued on", validators=[Optional(), sane_date])
     issued_note = StringField("Note on the issue date (optional)")
     source_url = StringField("Source address (optional)")
-    period_starts = DateField("Period covered: from", validators=[Optional()])
-    period_ends = DateField("to", validators=[Optional()])
+    period_starts = DateField("Period covered: from", validators=[Optional(), sane_date])
+    period_ends = DateField("to", validators=[Optional(), sane_date])
 
     def to_payload(self) -> dict:
         return {name: getattr(self, name).data for name in self._fields if name != "csrf_token"}
@@ -103,14 +104,14 @@ class VersionForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = HiddenField()
-    opens = DateField("Comments open on", validators=[Optional()])
-    closes = DateField("Comments close after", validators=[Optional()])
-    issued = DateField("Issued on", validators=[Optional()])
+    opens = DateField("Comments open on", validators=[Optional(), sane_date])
+    closes = DateField("Comments close after", validators=[Optional(), sane_date])
+    issued = DateField("Issued on", validators=[Optional(), sane_date])
 
 
 class WindowForm(FlaskForm):
-    opens = DateField("Comments open on", validators=[Optional()])
-    closes = DateField("Comments close after", validators=[Optional()])
+    opens = DateField("Comments open on", validators=[Optional(), sane_date])
+    closes = DateField("Comments close after", validators=[Optional(), sane_date])
 
 
 class GroupForm(FlaskForm):
@@ -145,7 +146,7 @@ class ObjectiveForm(FlaskForm):
     )
     target = StringField("Target (a number)")
     unit = StringField("Unit (optional)")
-    due = DateField("Due date", validators=[Optional()])
+    due = DateField("Due date", validators=[Optional(), sane_date])
 
 
 class FocalPointForm(FlaskForm):
