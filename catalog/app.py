@@ -7,11 +7,13 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from catalog.db import db
+from catalog.errors import ServiceError
 from catalog.extensions import csrf, limiter, login_manager
+from catalog.guards.text import find_bad_text
 from config.settings import PROJECT_DIR, load_settings
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions_and_areas(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)  # before CSRF, so refused requests still count against the limit
-    app.before_request(_refuse_nul_characters)  # before CSRF, so forms get the plain reason
+    app.before_request(_refuse_invalid_text)  # before CSRF, so forms get the plain reason
     csrf.init_app(app)
 
     from catalog.api import init_app as init_api
@@ -63,6 +65,9 @@ def _init_extensions_and_areas(app: Flask) -> None:
     from search_index import init_app as init_search
 
     init_standards(app)
+    from catalog.exports.fragments import init_app as init_fragments
+
+    init_fragments(app)
 
     init_web(app)
     init_api(app)
@@ -97,19 +102,30 @@ def _register_commands(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-def _refuse_nul_characters() -> None:
-    """NUL can't be stored in PostgreSQL text (and no legitimate input has one): refuse it in
-    the path, the query string, form fields and JSON bodies with a 400, on every database."""
+def _refuse_invalid_text() -> None:
+    """NUL can't be stored in PostgreSQL text, and a lone UTF-16 surrogate (``"\\ud800"`` in
+    JSON) can't even be encoded: refuse them with a 400 before any view runs, on every
+    database. NUL in the path, the query string or form fields; both in JSON bodies, naming the
+    field. (Forms and query strings decode invalid UTF-8 to U+FFFD, never to a surrogate.)"""
     suspects = [request.path, *chain.from_iterable(request.args.listvalues())]
     if request.form:
         suspects += chain.from_iterable(request.form.listvalues())
-    if any("\x00" in value for value in suspects) or (
-        request.is_json and b"\\u0000" in request.get_data(cache=True)
-    ):
+    if any("\x00" in value for value in suspects):
         abort(400, description="NUL characters are not allowed in requests.")
+    if request.is_json:
+        body = request.get_json(silent=True, cache=True)
+        found = find_bad_text(body) if body is not None else None
+        if found:
+            field, problem = found
+            raise ServiceError(f"{field}: {problem}", {field: [problem]})
 
 
 def _security_headers(response: Any) -> Any:
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
+    seconds = current_app.config.get("HSTS_SECONDS")
+    if seconds:
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(seconds)}; includeSubDomains"
+        )
     return response

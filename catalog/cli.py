@@ -130,15 +130,50 @@ def users_create(
 
 @users.command("token")
 @click.argument("email")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Days until the token expires (default CATALOG_API_TOKEN_DAYS; 0: never).",
+)
 @fail_on_service_errors
-def users_token(email: str) -> None:
+def users_token(email: str, days: int | None) -> None:
     """Print a new API token for EMAIL, once, alone on the last line."""
+    from datetime import timedelta
+
     from catalog.services.users import get_user_by_email, issue_token
 
-    token = issue_token(db.session, get_user_by_email(db.session, email))
+    days = current_app.config.get("API_TOKEN_DAYS", 90) if days is None else days
+    lifetime = timedelta(days=days) if days else None
+    token = issue_token(db.session, get_user_by_email(db.session, email), lifetime=lifetime)
     db.session.commit()
-    click.echo("New API token (shown once; store it safely):", err=True)
+    expiry = f"expires in {days} days" if days else "does not expire"
+    click.echo(f"New API token ({expiry}; shown once; store it safely):", err=True)
     click.echo(token)
+
+
+@users.command("deactivate")
+@click.argument("email")
+@fail_on_service_errors
+def users_deactivate(email: str) -> None:
+    """Deactivate EMAIL: its sessions end at once and its API tokens are revoked."""
+    from catalog.services.users import deactivate_user, get_user_by_email
+
+    revoked = deactivate_user(db.session, get_user_by_email(db.session, email))
+    db.session.commit()
+    click.echo(f"Deactivated {email.strip().lower()}: sessions ended, {revoked} token(s) revoked.")
+
+
+@users.command("revoke-tokens")
+@click.argument("email")
+@fail_on_service_errors
+def users_revoke_tokens(email: str) -> None:
+    """Revoke every API token of EMAIL."""
+    from catalog.services.users import get_user_by_email, revoke_tokens
+
+    revoked = revoke_tokens(db.session, get_user_by_email(db.session, email))
+    db.session.commit()
+    click.echo(f"Revoked {revoked} token(s) of {email.strip().lower()}.")
 
 
 @click.command("backup")
@@ -170,6 +205,7 @@ def all_commands() -> list[click.Command]:
     """Every command: the core's, then each area's (imported here to keep start-up light)."""
     from catalog.conformance_cli import conformance
     from catalog.exports.cli import export_command
+    from catalog.plan_cli import plan
     from catalog.review_cli import reviews
     from harvesters.cli import harvest_command, sources
     from jobs.cli import worker_command
@@ -177,6 +213,6 @@ def all_commands() -> list[click.Command]:
 
     return [
         init_command, demo_command, run_command, users, backup_command, restore_command,
-        sources, harvest_command, conformance, index_commands, export_command, reviews,
+        sources, harvest_command, conformance, index_commands, export_command, reviews, plan,
         worker_command,
     ]  # fmt: skip

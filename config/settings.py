@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 CONFIG_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = CONFIG_DIR.parent
+
+
+# Signed cookies and CSRF tokens are only as strong as this key.
+MIN_SECRET_KEY_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -45,6 +50,7 @@ class BaseConfig:
     API_PER_PAGE_MAX = 100
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    HSTS_SECONDS = 0  # production sets it (the development server is plain http)
     CONFIG_DIR = str(CONFIG_DIR)
 
     @classmethod
@@ -91,6 +97,22 @@ class BaseConfig:
             # The catalog's public address, for links in e-mail.
             SITE_URL=_env("SITE_URL", "http://127.0.0.1:5000"),
             RATELIMIT_STORAGE_URI=_env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
+            # The site's public address: dataset IRIs in DCAT exports and RDF (else the host a
+            # request came to).
+            PUBLIC_URL=_env("PUBLIC_URL"),
+            # Named in DCAT-US 3.0 exports for datasets whose record and agency give no contact
+            # address (3.0 requires one): set it to the catalog's monitored mailbox.
+            DCAT_CONTACT_NAME=_env("DCAT_CONTACT_NAME", "Connecticut Chief Data Officer"),
+            DCAT_CONTACT_EMAIL=_env("DCAT_CONTACT_EMAIL", "opendata@ct.gov"),
+            # A signed-in session ends this long after sign-in (and at sign-out, a new password
+            # or deactivation, whatever happens to its cookie).
+            PERMANENT_SESSION_LIFETIME=timedelta(hours=_env_int("SESSION_HOURS", 12)),
+            # New API tokens expire after this many days (0: they last until revoked).
+            API_TOKEN_DAYS=_env_int("API_TOKEN_DAYS", 90),
+            # Spreadsheet uploads: refused before parsing past these limits.
+            UPLOAD_MAX_BYTES=_env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
+            UPLOAD_MAX_UNCOMPRESSED_BYTES=_env_int("UPLOAD_MAX_UNCOMPRESSED_BYTES", 64 * 2**20),
+            UPLOAD_MAX_ROWS=_env_int("UPLOAD_MAX_ROWS", 50_000),
             SECRET_KEY=cls.secret_key(instance_dir),
         )
         return settings
@@ -102,6 +124,12 @@ class BaseConfig:
             raise ConfigError(
                 "CATALOG_SECRET_KEY is required outside development and tests; "
                 "set it to a long random value, e.g. the output of "
+                "python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ConfigError(
+                f"CATALOG_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long, got "
+                f"{len(key.encode())}; use the output of "
                 "python -c 'import secrets; print(secrets.token_hex(32))'"
             )
         return key
@@ -138,6 +166,8 @@ class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # Strict-Transport-Security: browsers use https only, for a year.
+    HSTS_SECONDS = 365 * 24 * 3600
 
 
 CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)}

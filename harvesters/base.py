@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from catalog import events
 from catalog.errors import InvalidInput
+from catalog.guards.text import scrub
 from catalog.models import HarvestJob, HarvestSource
 from catalog.models._common import utcnow
 from catalog.models.harvest import JOB_FAILED, JOB_SUCCEEDED
@@ -96,6 +97,9 @@ class Harvester:
         self.config = config or {}
         # Gatherers set this when the source states how many records it has.
         self.expected_total: int | None = None
+        # During ``run``: the job's session, and why the gather failed (None: it was complete).
+        self.session: Session | None = None
+        self.gather_error: str | None = None
 
     # -- what each kind provides ---------------------------------------------------------------
 
@@ -116,11 +120,12 @@ class Harvester:
         return raw
 
     def fingerprint(self, raw: dict[str, Any]) -> tuple[str, bool]:
-        """The hash of the normalised record, and whether it holds NUL characters."""
+        """The hash of the normalised record, and whether it may hold text the database cannot
+        store (NUL, or a ``\\udXXX`` escape: a lone surrogate, or a pair, which is fine)."""
         text = json.dumps(self.hashed_form(raw), sort_keys=True, separators=(",", ":"), default=str)
         digest = hashlib.sha1(text.encode(), usedforsecurity=False)
         digest.update(self.version.encode())
-        return digest.hexdigest(), "\\u0000" in text
+        return digest.hexdigest(), "\\u0000" in text or "\\ud" in text
 
     def run(
         self,
@@ -136,6 +141,7 @@ class Harvester:
             job = start_job_or_fail(session, self.source)
         # A resumed job (its first worker died) skips what earlier attempts already recorded.
         self.resumed = recorded_identifiers(session, job)
+        self.session = session
         resolver = AgencyResolver(session, config_dir, self.source.agency_code)
         writer = BatchWriter(session, self.source, job, resolver)
         seen: set[str] = set()
@@ -204,6 +210,7 @@ class Harvester:
                     )
                 if error is None:
                     writer.withdraw_missing(seen)
+                self.gather_error = error
                 self.finish(job, failures)
                 job.status = JOB_FAILED if error else JOB_SUCCEEDED
                 job.error = error
@@ -235,14 +242,18 @@ class Harvester:
         failures: dict[int, list[dict]],
     ) -> Candidate | None:
         identifier = (str(record.identifier).strip() if record.identifier is not None else "")[:512]
-        digest, has_nul = self.fingerprint(record.raw)
+        digest, suspect = self.fingerprint(record.raw)
         notes: list[dict] = []
-        if has_nul and (cleaned := without_nul(record.raw)) != record.raw:
-            # PostgreSQL can store no NUL in text or jsonb; a stray one must not sink the batch.
+        if suspect and (cleaned := scrub(record.raw)) != record.raw:
+            # No database stores NUL or a lone surrogate; a stray one must not sink the batch.
             record = replace(record, raw=cleaned)
-            identifier = identifier.replace("\x00", "")
+            identifier = scrub(identifier)
             notes.append(
-                issue("warning", "nul-character", "NUL characters were removed from the record.")
+                issue(
+                    "warning",
+                    "invalid-character",
+                    "NUL characters were removed and lone surrogates replaced (U+FFFD).",
+                )
             )
         raw = record.raw
         if identifier in self.resumed and identifier not in seen:
@@ -292,6 +303,7 @@ class Harvester:
                 ]
             )
         payload["identifier"] = identifier
+        notes += payload.pop("_problems", [])  # found by the mapping (e.g. 3.0 schema warnings)
         hints = {
             "agency": payload.pop("agency", None),
             "attribution": payload.pop("_attribution", None),
@@ -345,17 +357,6 @@ class Candidate:
     payload: dict[str, Any]
     hints: dict[str, Any]
     notes: list[dict] = field(default_factory=list)  # problems found before validation
-
-
-def without_nul(value: Any) -> Any:
-    """``value`` with NUL characters removed from every string in it (keys included)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {without_nul(k): without_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_nul(v) for v in value]
-    return value
 
 
 def _validation_pool(workers: int) -> Any:

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from catalog.db import db
-from catalog.models import SOURCE_KINDS
+from catalog.models import SOURCE_KINDS, SOURCE_ROLES
 
 CLI_ACTOR = "cli"
 
@@ -49,10 +49,23 @@ sources = AppGroup("sources", help="Harvest sources: portals, data.json files, i
     default=None,
     help="When workers harvest it: cron ('0 3 * * *', Hartford time) or @hourly/@daily/@weekly.",
 )
+@click.option(
+    "--role",
+    type=click.Choice(SOURCE_ROLES),
+    default=None,
+    help="What the source tells the plan: an agency's inventory or a portal's publications "
+    "(default: inventory for the inventory kind, portal otherwise).",
+)
 @with_appcontext
 @fail_on_service_errors
 def sources_add(
-    name: str, kind: str, url: str, agency: str | None, mapping: str | None, schedule: str | None
+    name: str,
+    kind: str,
+    url: str,
+    agency: str | None,
+    mapping: str | None,
+    schedule: str | None,
+    role: str | None,
 ) -> None:
     """Register a harvest source."""
     from catalog.services.harvest import add_source
@@ -66,9 +79,10 @@ def sources_add(
         agency_code=agency,
         mapping_path=mapping,
         schedule=schedule,
+        role=role,
     )
     db.session.commit()
-    click.echo(f"Added source {source.name} ({source.kind}) {source.url}")
+    click.echo(f"Added source {source.name} ({source.kind}, {source.role}) {source.url}")
 
 
 @sources.command("edit")
@@ -105,13 +119,16 @@ def sources_list() -> None:
 
     rows = list_sources(db.session)
     jobs = last_jobs(db.session, [s.id for s in rows])
-    table = Table("name", "kind", "url", "agency", "schedule", "last job", "status", "counts")
+    table = Table(
+        "name", "kind", "role", "url", "agency", "schedule", "last job", "status", "counts"
+    )
     for source in rows:
         job = jobs.get(source.id)
         counts = " ".join(f"{k}={v}" for k, v in job.counts.items()) if job else ""
         table.add_row(
             source.name,
             source.kind,
+            source.role,
             source.url,
             source.agency_code or "",
             (source.schedule or "") + (" (paused)" if source.paused else ""),

@@ -1,25 +1,23 @@
 """All harvest HTTP goes through one configured ``requests.Session``.
 
-Timeouts, retries with backoff on 429 and 5xx (honouring ``Retry-After``, capped), a User-Agent,
-a response size limit, http and https only, and loopback/private addresses refused unless
-``HARVEST_ALLOW_PRIVATE`` is set. Redirects are followed by hand so each hop is checked too.
+Timeouts, retries with backoff on 429 and 5xx (honouring ``Retry-After``, capped), a User-Agent
+and a response size limit. Which addresses may be reached (http and https only; loopback, private
+and reserved addresses refused unless ``HARVEST_ALLOW_PRIVATE`` is set, checked on the connection
+actually made and on every redirect hop) is the outbound guard's, ``catalog.guards.outbound``.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from catalog.guards import outbound
+
 USER_AGENT = "ct-data-catalog-harvester/1.0 (+https://portal.ct.gov/data)"
-MAX_REDIRECTS = 5
 MAX_RETRY_AFTER_SECONDS = 60
 CHUNK = 64 * 1024
 
@@ -44,6 +42,10 @@ class HttpSettings:
     retries: int = 3
     backoff: float = 0.5
 
+    @property
+    def policy(self) -> outbound.Policy:
+        return outbound.Policy(allow_private=self.allow_private)
+
     @classmethod
     def from_config(cls, config: Any) -> HttpSettings:
         return cls(
@@ -56,7 +58,6 @@ class HttpSettings:
 
 
 def make_session(settings: HttpSettings) -> requests.Session:
-    session = requests.Session()
     retry = CappedRetry(
         total=settings.retries,
         connect=settings.retries,
@@ -69,12 +70,9 @@ def make_session(settings: HttpSettings) -> requests.Session:
         raise_on_status=False,
         redirect=False,
     )
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers["User-Agent"] = USER_AGENT
-    session.headers["Accept"] = "application/json, */*;q=0.5"
-    return session
+    return outbound.new_session(
+        settings.policy, USER_AGENT, max_retries=retry, accept="application/json, */*;q=0.5"
+    )
 
 
 class HttpClient:
@@ -112,56 +110,38 @@ class HttpClient:
 
     def open(self, url: str, params: dict[str, Any] | None = None) -> requests.Response:
         """A streamed, successful response (the caller closes it); every hop checked."""
-        for _hop in range(MAX_REDIRECTS + 1):
-            self.check_url(url)
-            try:
-                response = self.session.get(
-                    url,
-                    params=params,
-                    timeout=self.settings.timeout,
-                    stream=True,
-                    allow_redirects=False,
-                )
-            except requests.Timeout:
-                raise FetchError(f"{url}: timed out after {self.settings.timeout:g}s") from None
-            except requests.RequestException as exc:
-                raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
-            if response.is_redirect and response.headers.get("Location"):
-                location = urljoin(response.url, response.headers["Location"])
-                response.close()
-                url, params = location, None
-                continue
-            if response.status_code >= 400:
-                response.close()
-                raise FetchError(f"{response.url}: HTTP {response.status_code} {response.reason}")
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > self.settings.max_bytes:
-                response.close()
-                raise FetchError(
-                    f"{url}: response of {int(length)} bytes exceeds the limit of "
-                    f"{self.settings.max_bytes} bytes"
-                )
-            return response
-        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+        try:
+            response = outbound.fetch(
+                self.session,
+                "GET",
+                url,
+                self.settings.policy,
+                params=params,
+                timeout=self.settings.timeout,
+            )
+        except outbound.AddressRefused as exc:
+            raise FetchError(str(exc)) from None
+        except outbound.TooManyRedirects as exc:
+            raise FetchError(str(exc)) from None
+        except requests.Timeout:
+            raise FetchError(f"{url}: timed out after {self.settings.timeout:g}s") from None
+        except requests.RequestException as exc:
+            raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
+        if response.status_code >= 400:
+            response.close()
+            raise FetchError(f"{response.url}: HTTP {response.status_code} {response.reason}")
+        length = response.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > self.settings.max_bytes:
+            response.close()
+            raise FetchError(
+                f"{url}: response of {int(length)} bytes exceeds the limit of "
+                f"{self.settings.max_bytes} bytes"
+            )
+        return response
 
     def stream(self, url: str) -> LimitedReader:
         """A file-like reader over a response body that stops at the size limit."""
         return LimitedReader(self.open(url), self.settings.max_bytes)
-
-    def check_url(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(f"{url}: only http and https addresses may be harvested")
-        if not parts.hostname:
-            raise FetchError(f"{url}: no host name")
-        if self.settings.allow_private:
-            return
-        for address in _addresses(parts.hostname, parts.port or 443):
-            if not address.is_global or address.is_multicast:
-                raise FetchError(
-                    f"{url}: {parts.hostname} resolves to {address}, a loopback, private or "
-                    "reserved address; set CATALOG_HARVEST_ALLOW_PRIVATE=1 for intranet sources"
-                )
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -222,15 +202,3 @@ def not_json(url: str, content_type: str | None) -> FetchError:
         f"(Content-Type: {content_type or 'none'}) where JSON was expected, "
         "perhaps an error or maintenance page"
     )
-
-
-def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    try:
-        return [ipaddress.ip_address(host.strip("[]"))]
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
-        raise FetchError(f"{host}: cannot resolve ({exc})") from None
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]

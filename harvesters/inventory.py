@@ -9,6 +9,7 @@ steward fixes and uploads again.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
@@ -19,15 +20,15 @@ from typing import Any
 
 import pandas as pd
 
+from catalog.dcat.values import frequency
+from catalog.guards.cells import text_cell
+from catalog.guards.uploads import Limits, SpreadsheetRefused, check_spreadsheet
 from catalog.models import HarvestJob
 from harvesters.base import Harvester, SourceRecord
-from harvesters.dcat_us import FREQUENCIES
 
 ERRORS_COLUMN = "errors"
 SEVERITY_COLUMN = "severity"
 LIST_SPLIT = re.compile(r"\s*[;,|]\s*")
-# Text a spreadsheet could evaluate as a formula (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_FIELDS = ("keyword", "theme", "language", "references", "bureauCode", "programCode")
 # Common inventory headers (normalised) -> DCAT-US field, for the suggested mapping.
 COMMON_HEADERS = {
@@ -144,6 +145,12 @@ class InventoryHarvester(Harvester):
             data = self.http.get_bytes(location)
         else:
             data = Path(location).expanduser().read_bytes()
+        try:
+            check_spreadsheet(data, location.split("?")[0], Limits.from_config(self.config))
+        except SpreadsheetRefused as exc:
+            from harvesters.base import HarvestFailed
+
+            raise HarvestFailed(f"{location}: {exc}") from None
         self.frame = without_annotations(read_table(data, location.split("?")[0]), self.mapping)
         id_columns = identifier_columns(self.mapping)
         missing = missing_columns(self.frame, self.mapping)
@@ -153,9 +160,10 @@ class InventoryHarvester(Harvester):
             raise HarvestFailed(
                 f"Columns named in the mapping are missing from the file: {missing}"
             )
+        hidden = address_columns(self.mapping)
         for position, row in enumerate(self.frame.to_dict("records")):
             raw = {key: _cell(value) for key, value in row.items()}
-            parts = [raw.get(c, "") for c in id_columns if c]
+            parts = [_id_part(raw.get(c, ""), c in hidden) for c in id_columns if c]
             identifier = " #".join(p for p in parts if p) or None
             yield SourceRecord(identifier, raw, row=position)
 
@@ -175,6 +183,23 @@ class InventoryHarvester(Harvester):
 def identifier_columns(mapping: dict[str, Any]) -> list[str]:
     columns = mapping.get("source", {}).get("identifier") or [mapping["columns"].get("identifier")]
     return [columns] if isinstance(columns, str) else columns
+
+
+# Fields whose values a non-public dataset keeps from the public (its access paths and data
+# dictionary): an identifier, which everyone sees, never carries them as they are.
+ADDRESS_FIELDS = ("distribution.accessURL", "distribution.downloadURL", "describedBy")
+
+
+def address_columns(mapping: dict[str, Any]) -> set[str]:
+    columns = mapping.get("columns") or {}
+    return {columns[f] for f in ADDRESS_FIELDS if columns.get(f)}
+
+
+def _id_part(value: str, hidden: bool) -> str:
+    """An identifier part; an address becomes a short digest of itself (stable, and one-way)."""
+    if not hidden or not value:
+        return value
+    return "url-" + hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
 def missing_columns(frame: pd.DataFrame, mapping: dict[str, Any]) -> list[str]:
@@ -207,7 +232,7 @@ def transform_row(raw: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any
         if field_name in vocabularies:
             value = _lookup(vocabularies[field_name], value, field_name)
         elif field_name == "accrualPeriodicity":
-            value = FREQUENCIES.get(value.strip().lower(), value)
+            value = frequency(value) or value
         values[field_name] = value
     payload: dict[str, Any] = {}
     contact: dict[str, str] = {}
@@ -287,24 +312,11 @@ def write_annotated(frame: pd.DataFrame, failures: dict[int, list[dict]], path: 
     ]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Inventory")
-    sheet.append([_text_cell(sheet, c) for c in [*frame.columns, ERRORS_COLUMN, SEVERITY_COLUMN]])
+    sheet.append([text_cell(sheet, c) for c in [*frame.columns, ERRORS_COLUMN, SEVERITY_COLUMN]])
     for i, row in enumerate(frame.itertuples(index=False, name=None)):
         values = [*row, errors[i], severities[i]]
-        sheet.append([_text_cell(sheet, value) for value in values])
+        sheet.append([text_cell(sheet, value) for value in values])
     workbook.save(path)
-
-
-def _text_cell(sheet: Any, value: Any) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    blank = value is None or (isinstance(value, float) and math.isnan(value))
-    text = "" if blank else ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    cell = WriteOnlyCell(sheet, value=text or None)
-    if text:
-        cell.data_type = "s"  # never "f" (formula), whatever the text starts with
-        cell.quotePrefix = text.startswith(FORMULA_PREFIXES)
-    return cell
 
 
 def _cell(value: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog.errors import Conflict, InvalidInput, PermissionDenied
+from catalog.guards.uploads import Limits, SpreadsheetRefused, check_spreadsheet
 from catalog.models import HarvestJob, HarvestSource, User
 from catalog.models._common import utcnow
 from catalog.permissions import can_manage_source
@@ -48,6 +49,10 @@ def harvest_upload(
         raise InvalidInput({"file": [f"{source.name} is not an inventory source with a mapping."]})
     if extension not in UPLOAD_EXTENSIONS:
         raise InvalidInput({"file": ["Upload a CSV or XLSX file."]})
+    try:
+        check_spreadsheet(data, f"upload.{extension}", Limits.from_config(config))
+    except SpreadsheetRefused as exc:
+        raise InvalidInput({"file": [f"{display_name}: {exc} Nothing was harvested."]}) from None
     _check_readable(data, extension, display_name, source)
     path = _keep(data, extension, source, config)
     # Inside a web request: validate in this process rather than fork a pool from a threaded

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         datasets,
         harvest,
         openapi,
+        plan_work,
         progress,
         reviews,
         search,
@@ -28,3 +29,6 @@ def init_app(app: Flask) -> None:
     from catalog.ckan import init_app as init_ckan
 
     init_ckan(app)
+    from catalog.api.docs import bp as docs_bp
+
+    app.register_blueprint(docs_bp)

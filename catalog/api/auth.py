@@ -37,5 +37,7 @@ def _token_user(header: str) -> User:
         abort(401, description="Use the Bearer scheme: Authorization: Bearer <token>.")
     user = user_for_token(db.session, token.strip())
     if user is None:
-        abort(401, description="The API token is not valid or has been revoked.")
+        abort(401, description="The API token is not valid, has expired or has been revoked.")
+    if db.session.dirty:  # the token's last use, shown to its owner (at most once a minute)
+        db.session.commit()
     return user

@@ -40,6 +40,7 @@ def list_standards():
                 "version": s.version,
                 "plan": s.plan,
                 "description": s.description,
+                "scored": s.scored,
                 "rules": [
                     {
                         "id": r.id,

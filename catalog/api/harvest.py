@@ -10,27 +10,31 @@ from catalog.api.auth import api_user, require_token_user
 from catalog.api.blueprint import api_v1
 from catalog.api.params import page_params
 from catalog.db import db
-from catalog.models import Dataset, HarvestJob, HarvestRecord, User
-from catalog.permissions import can_see_internal
+from catalog.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, User
+from catalog.permissions import can_manage_source, can_see_internal
 from catalog.services import harvest as harvest_service
 from catalog.services import harvest_jobs
 
 
-def job_summary(job: HarvestJob | None) -> dict | None:
+def job_summary(job: HarvestJob | None, details: bool = True) -> dict | None:
+    """A job's outcome; its error text (paths, addresses, database messages) only with
+    ``details``: for the source's stewards and the CDO."""
     if job is None:
         return None
-    return {
+    summary = {
         "id": job.id,
         "status": job.status,
         "counts": job.counts,
         "queued": _time(job.queued_at),
         "started": _time(job.started_at) if job.status != "queued" else None,
         "finished": _time(job.finished_at),
-        "error": job.error,
         "trigger": job.trigger,
         "attempts": job.attempts,
         "progress": {"read": job.progress, "expected": job.expected, "percent": job.percent},
     }
+    if details:
+        summary["error"] = job.error
+    return summary
 
 
 @api_v1.get("/harvest/sources")
@@ -48,19 +52,25 @@ def list_harvest_sources():
     """
     sources = harvest_service.list_sources(db.session)
     jobs = harvest_service.last_jobs(db.session, [s.id for s in sources])
-    return jsonify(
-        items=[
-            {
-                "name": s.name,
-                "kind": s.kind,
-                "url": s.url,
-                "agency": s.agency_code,
-                "schedule": s.schedule,
-                "last_job": job_summary(jobs.get(s.id)),
-            }
-            for s in sources
-        ]
-    )
+    viewer = api_user()
+    return jsonify(items=[_source(s, jobs.get(s.id), viewer) for s in sources])
+
+
+def _source(source: HarvestSource, job: HarvestJob | None, viewer: User | None) -> dict:
+    """Everyone sees a source's name, kind, agency and last outcome; its address (a local path
+    or an intranet URL), schedule and error text only its agency's stewards and the CDO."""
+    details = can_manage_source(viewer, source)
+    item = {
+        "name": source.name,
+        "kind": source.kind,
+        "role": source.role,
+        "agency": source.agency_code,
+        "url": source.url if details else None,
+        "last_job": job_summary(job, details),
+    }
+    if details:
+        item["schedule"] = source.schedule
+    return item
 
 
 @api_v1.post("/harvest/sources/<name>/jobs")
@@ -136,8 +146,9 @@ def get_harvest_job(job_id: int):
         offset=(page - 1) * per_page,
     )
     viewer = api_user()
+    manager = can_manage_source(viewer, job.source)
     datasets = _datasets([r.dataset_id for r in records if r.dataset_id])
-    body = job_summary(job) or {}
+    body = job_summary(job, manager) or {}
     body.update(
         source=job.source.name,
         errors_csv=url_for("api_v1.harvest_job_errors", job_id=job.id),
@@ -145,7 +156,9 @@ def get_harvest_job(job_id: int):
             "total": total,
             "page": page,
             "per_page": per_page,
-            "items": [_record(r, datasets.get(r.dataset_id or ""), viewer) for r in records],
+            "items": [
+                _record(r, datasets.get(r.dataset_id or ""), viewer, manager) for r in records
+            ],
         },
     )
     return jsonify(body)
@@ -166,7 +179,9 @@ def harvest_job_errors(job_id: int):
     )
 
 
-def _record(record: HarvestRecord, dataset: Dataset | None, viewer: User | None) -> dict:
+def _record(
+    record: HarvestRecord, dataset: Dataset | None, viewer: User | None, manager: bool
+) -> dict:
     item = {
         "identifier": record.identifier,
         "title": record.title,
@@ -175,18 +190,19 @@ def _record(record: HarvestRecord, dataset: Dataset | None, viewer: User | None)
         "hash": record.hash,
         "errors": record.errors or [],
     }
-    if _may_see_raw(dataset, viewer):
+    if _may_see_raw(dataset, viewer, manager):
         item["raw"] = record.raw
     return item
 
 
-def _may_see_raw(dataset: Dataset | None, viewer: User | None) -> bool:
-    """Raw source records: public datasets' for everyone; others only for their stewards, the
-    CDO and admins (a failed record has no dataset: staff only)."""
-    if viewer is not None and viewer.is_cdo_or_admin:
+def _may_see_raw(dataset: Dataset | None, viewer: User | None, manager: bool) -> bool:
+    """Raw source records: the source's stewards and the CDO see them all; others see those of
+    public datasets, and of datasets whose internals they may see. A failed record has no
+    dataset (and may be anything, even a non-public row): the source's stewards and CDO only."""
+    if manager:
         return True
     if dataset is None:
-        return viewer is not None and viewer.role == "steward"
+        return False
     return dataset.access_level == "public" or can_see_internal(viewer, dataset)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
@@ -80,7 +82,9 @@ class HarvestJobSummarySchema(Schema):
     queued = fields.String(allow_none=True)
     started = fields.String(allow_none=True)
     finished = fields.String(allow_none=True)
-    error = fields.String(allow_none=True)
+    error = fields.String(
+        allow_none=True, metadata={"description": "For the source's stewards and the CDO only"}
+    )
     trigger = fields.String()
     attempts = fields.Integer()
     progress = fields.Nested(HarvestProgressSchema)
@@ -95,7 +99,11 @@ class HarvestJobQueuedSchema(Schema):
 class HarvestSourceSchema(Schema):
     name = fields.String(required=True)
     kind = fields.String(required=True)
-    url = fields.String(required=True)
+    role = fields.String(required=True, metadata={"enum": ["inventory", "portal"]})
+    url = fields.String(
+        allow_none=True,
+        metadata={"description": "Null except for the source's stewards and the CDO"},
+    )
     agency = fields.String(allow_none=True)
     schedule = fields.String(allow_none=True)
     last_job = fields.Nested(HarvestJobSummarySchema, allow_none=True)
@@ -128,7 +136,45 @@ class HarvestJobOutputSchema(HarvestJobSummarySchema):
     records = fields.Nested(HarvestRecordPageSchema, required=True)
 
 
+class ReconciliationItemSchema(Schema):
+    id = fields.String(required=True)
+    identifier = fields.String(required=True)
+    title = fields.String(required=True)
+    agency = fields.String(required=True)
+    access_level = fields.String(required=True)
+
+
+class ReconciliationSchema(Schema):
+    inventoried_not_published = fields.List(fields.Nested(ReconciliationItemSchema), required=True)
+    published_not_inventoried = fields.List(fields.Nested(ReconciliationItemSchema), required=True)
+    access_mismatch = fields.List(fields.Nested(ReconciliationItemSchema), required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class AccessPlanInputSchema(Schema):
+    identifier = fields.String(required=True)
+    target_date = fields.Date(required=True)
+
+
+class AccessPlanEntrySchema(Schema):
+    id = fields.String(required=True)
+    identifier = fields.String(required=True)
+    title = fields.String(required=True)
+    target_date = fields.Date(required=True)
+    status = fields.String(required=True, metadata={"enum": ["published", "due", "late"]})
+
+
+class AccessPlanSchema(Schema):
+    agency = fields.String(required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    items = fields.List(fields.Nested(AccessPlanEntrySchema), required=True)
+
+
 SCHEMAS = {
+    "Reconciliation": ReconciliationSchema,
+    "AccessPlanInput": AccessPlanInputSchema,
+    "AccessPlanEntry": AccessPlanEntrySchema,
+    "AccessPlan": AccessPlanSchema,
     "HarvestSourceList": HarvestSourceListSchema,
     "HarvestJobOutput": HarvestJobOutputSchema,
     "HarvestJobQueued": HarvestJobQueuedSchema,
@@ -156,12 +202,18 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema=schema)
+    documented = set()
     for rule in current_app.url_map.iter_rules():
-        if rule.endpoint.startswith("api_v1."):
-            view = current_app.view_functions[rule.endpoint]
-            if view.__doc__ and "---" in view.__doc__:
-                spec.path(view=view, app=current_app)
+        view = current_app.view_functions[rule.endpoint]
+        if rule.endpoint in documented or rule.endpoint.startswith("ckan_api."):
+            continue
+        if view.__doc__ and "---" in view.__doc__:
+            spec.path(view=view, app=current_app)
+            documented.add(rule.endpoint)
     document = spec.to_dict()
+    # FlaskPlugin documents one rule per view; the CKAN view answers two paths.
+    for path in ("/api/3/action/{action}", "/api/action/{action}"):
+        document["paths"][path] = copy.deepcopy(CKAN_OPERATIONS)
     # Every request may be refused as malformed before its view runs (NUL characters, say).
     for path_item in document.get("paths", {}).values():
         for method, operation in path_item.items():
@@ -176,6 +228,43 @@ MALFORMED = {
 }
 
 
+_CKAN_RESPONSE = {
+    "200": {
+        "description": "CKAN's envelope: help, success and result",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    "400": {"description": "Unknown action (CKAN's 'Action name not known')"},
+    "404": {"description": "Not Found Error (CKAN's shape)"},
+    "409": {"description": "Validation Error (CKAN's shape)"},
+}
+CKAN_OPERATIONS = {
+    method: {
+        "summary": "The CKAN Action API subset (read-only), for CKAN clients and harvesters",
+        "description": "Actions: package_search, package_show, package_list, "
+        "package_autocomplete, organization_list, organization_show, group_list, group_show, "
+        "resource_show, license_list, tag_list, status_show, help_show. Parameters as CKAN "
+        "takes them, in the query string or (POST) a JSON body.",
+        "tags": ["CKAN"],
+        "parameters": [
+            {"in": "path", "name": "action", "required": True, "schema": {"type": "string"}}
+        ],
+        "responses": _CKAN_RESPONSE,
+    }
+    for method in ("get", "post")
+}
+
+
 @api_v1.get("/openapi.json")
 def openapi_document():
+    """This document.
+    ---
+    get:
+      summary: The OpenAPI document of every JSON route (browsable at /api/docs)
+      responses:
+        200:
+          description: OpenAPI 3.0
+          content:
+            application/json:
+              schema: {type: object}
+    """
     return jsonify(build_spec())

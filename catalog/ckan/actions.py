@@ -338,16 +338,17 @@ def _truthy(value: Any) -> bool:
 
 
 def package_list(session: Session, params: dict[str, Any]) -> list[str]:
-    """Names of active datasets (``limit``, ``offset``)."""
+    """Names of active datasets: all of them, as CKAN answers, or a page (``limit``,
+    ``offset``)."""
     from catalog.ckan.packages import package_name
 
-    limit = _int(params, "limit", 1000, 1, 10_000)
     offset = _int(params, "offset", 0, 0, 10_000_000)
-    rows = session.scalars(
-        select(Dataset)
+    query = (
+        select(Dataset.id, Dataset.title)
         .where(Dataset.status == STATUS_ACTIVE)
         .order_by(Dataset.id)
-        .limit(limit)
         .offset(offset)
     )
-    return [package_name(d) for d in rows]
+    if params.get("limit") not in (None, ""):
+        query = query.limit(_int(params, "limit", 1000, 1, 1_000_000))
+    return [package_name(Dataset(id=i, title=t)) for i, t in session.execute(query)]

@@ -6,8 +6,9 @@ import json
 import re
 from typing import Any
 
+from catalog.dcat.records import record_of
+from catalog.dcat.v11 import public_v11
 from catalog.models import Agency, Dataset
-from catalog.schemas.present import present_dataset
 
 # DCAT-US keys carried as CKAN extras (ckanext-dcat / datajson harvester names).
 EXTRA_KEYS = (
@@ -56,7 +57,7 @@ def organization_dict(agency: Agency, package_count: int | None = None) -> dict[
 
 def package_dict(dataset: Dataset, site_url: str) -> dict[str, Any]:
     """A dataset as a CKAN package, with what an anonymous visitor may see."""
-    doc = present_dataset(dataset, None)
+    doc = public_v11(record_of(dataset))
     contact = doc.get("contactPoint") or {}
     email = contact.get("hasEmail", "")
     email = email[len("mailto:") :] if email.startswith("mailto:") else email or None
@@ -99,7 +100,14 @@ def package_dict(dataset: Dataset, site_url: str) -> dict[str, Any]:
         "owner_org": dataset.agency.code.lower(),
         "organization": organization_dict(dataset.agency),
         "groups": [
-            {"name": _slug(theme), "title": theme, "display_name": theme}
+            {
+                "id": slug(theme),
+                "name": slug(theme),
+                "title": theme,
+                "display_name": theme,
+                "description": "",
+                "image_display_url": "",
+            }
             for theme in doc.get("theme", [])
         ],
         "tags": tags,
@@ -133,5 +141,6 @@ def _resource(dataset: Dataset, index: int, dist: dict[str, Any]) -> dict[str, A
     }
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A theme's CKAN group name."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "theme"

@@ -6,14 +6,15 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from catalog.ckan import actions
+from catalog.ckan import actions, groups
 from catalog.db import db
 
 bp = Blueprint("ckan_api", __name__)
 
 ACTIONS = (
-    "package_search", "package_show", "package_list", "organization_list", "organization_show",
-    "tag_list", "status_show", "help_show",
+    "package_search", "package_show", "package_list", "package_autocomplete",
+    "organization_list", "organization_show", "group_list", "group_show", "resource_show",
+    "license_list", "tag_list", "status_show", "help_show",
 )  # fmt: skip
 
 
@@ -69,6 +70,16 @@ def _dispatch(action: str, params: dict[str, Any]) -> Any:
         return actions.organization_show(session, params, site)
     if action == "tag_list":
         return actions.tag_list(session, params)
+    if action == "group_list":
+        return groups.group_list(session, params)
+    if action == "group_show":
+        return groups.group_show(session, params, site)
+    if action == "resource_show":
+        return groups.resource_show(session, params, site)
+    if action == "license_list":
+        return groups.license_list(session, params)
+    if action == "package_autocomplete":
+        return groups.package_autocomplete(session, params)
     if action == "status_show":
         return actions.status_show(site, "Connecticut State Data Catalog")
     return _help(str(params.get("name") or ""))
@@ -79,7 +90,13 @@ def _help(name: str) -> str:
         "package_search": "Search datasets: q, fq (organization:, tags:, groups:, res_format:, "
         "license_id:), rows (≤1000), start, sort, facet.field, facet.limit.",
         "package_show": "One dataset by id or name.",
-        "package_list": "Names of active datasets: limit, offset.",
+        "package_list": "Names of active datasets (all, or limit and offset).",
+        "package_autocomplete": "Datasets whose title or name starts with q: q, limit.",
+        "group_list": "Theme groups: all_fields, sort (name, title, package_count), limit, "
+        "offset, groups.",
+        "group_show": "One theme group by name; include_datasets=false leaves packages out.",
+        "resource_show": "One resource (distribution) by the id package_show gives it.",
+        "license_list": "The licenses datasets may name (id = the license URL).",
         "organization_list": "Agency names; all_fields=true for details.",
         "organization_show": "One agency by id or name; include_datasets=true for a sample.",
         "tag_list": "Keywords in use; query filters them.",

@@ -1,61 +1,73 @@
-"""``manage.py export data.json|csv|xlsx --out FILE``."""
+"""``manage.py export data.json|dcat-us-3|ttl|jsonld|csv|xlsx --out FILE``."""
 
 from __future__ import annotations
 
 import json
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from catalog.cli import fail_on_service_errors
 from catalog.db import db
-from catalog.exports.datajson import iter_data_json, validation_errors
+from catalog.dcat.records import ExportContext
+from catalog.dcat.validation import v3_errors, v11_errors
+from catalog.exports.catalogs import CATALOGS, iter_catalog, prepare
+from catalog.exports.fragments import active_ids
 from catalog.exports.selection import DatasetFilters, select_datasets
 from catalog.exports.tables import iter_csv, write_xlsx
 
 
 @click.command("export")
-@click.argument("kind", type=click.Choice(["data.json", "csv", "xlsx"]))
+@click.argument("kind", type=click.Choice([*CATALOGS, "csv", "xlsx"]))
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True))
 @click.option(
     "--base-url",
-    default="http://127.0.0.1:5000/",
-    show_default=True,
-    help="The site's public address, used for @id and dataset page links in data.json.",
+    default=None,
+    help="The site's public address, used for @id and dataset page links "
+    "(default: CATALOG_PUBLIC_URL, else http://127.0.0.1:5000/).",
 )
 @click.option("--agency", default=None, help="CSV/XLSX: only this agency's datasets.")
 @click.option("--access-level", default=None, help="CSV/XLSX: only this access level.")
 @click.option("--q", default=None, help="CSV/XLSX: only datasets matching these words.")
-@click.option("--validate", is_flag=True, help="data.json: check it against the official schema.")
+@click.option(
+    "--validate", is_flag=True, help="data.json, dcat-us-3: check it against the official schema."
+)
 @with_appcontext
 @fail_on_service_errors
 def export_command(
     kind: str,
     out_path: str,
-    base_url: str,
+    base_url: str | None,
     agency: str | None,
     access_level: str | None,
     q: str | None,
     validate: bool,
 ) -> None:
-    """Write the public inventory as data.json, or a dataset listing as CSV or XLSX.
+    """Write the public inventory as a catalog (DCAT-US 1.1 data.json, DCAT-US 3.0, Turtle or
+    JSON-LD), or a dataset listing as CSV or XLSX.
 
     Exports are what an anonymous visitor may see: no governance fields, no access paths of
     datasets that are not public.
     """
-    base = base_url.rstrip("/") + "/"
     count = 0
-    if kind == "data.json":
+    if kind in CATALOGS:
+        base = base_url or current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000/"
+        ctx = ExportContext(
+            base_url=base.rstrip("/") + "/",
+            contact_name=current_app.config["DCAT_CONTACT_NAME"],
+            contact_email=current_app.config["DCAT_CONTACT_EMAIL"],
+        )
+        prepare(db.session, kind, ctx)
+        db.session.commit()
         with open(out_path, "w", encoding="utf-8") as handle:
-            for chunk in iter_data_json(
-                db.session, f"{base}data.json", lambda d: f"{base}datasets/{d.id}"
-            ):
+            for chunk in iter_catalog(db.session, kind, ctx):
                 handle.write(chunk)
-                count += 1
-        count = max(count - 2, 0)
-        if validate:
+        count = sum(1 for _ in active_ids(db.session))
+        if validate and kind in ("data.json", "dcat-us-3"):
             with open(out_path, encoding="utf-8") as handle:
-                problems = validation_errors(json.load(handle))
+                document = json.load(handle)
+            problems = v11_errors(document) if kind == "data.json" else v3_errors(document)
             if problems:
                 raise click.ClickException(f"{len(problems)} schema errors, first: {problems[0]}")
     else:

@@ -2,9 +2,8 @@
 
 Both take an iterable of datasets (see ``catalog.exports.selection``) and the viewer. Columns
 follow what the viewer may see (``catalog.schemas.present``): anonymous viewers get no governance
-columns, and no access URLs for datasets that are not public. Text cells that a spreadsheet would
-read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) get a
-leading apostrophe, so no cell can start with ``=`` and openpyxl never writes a formula.
+columns, and no access URLs for datasets that are not public. Cells go through the spreadsheet
+guard (``catalog.guards.cells``): no cell can start with ``=``, so openpyxl never writes a formula.
 """
 
 from __future__ import annotations
@@ -14,12 +13,12 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from catalog.exports.datajson import public_dcat_view
+from catalog.dcat.records import record_of
+from catalog.dcat.v11 import public_v11
+from catalog.guards.cells import csv_row, safe_cell, xlsx_row
 from catalog.models import Dataset, User
 from catalog.permissions import can_see_internal
 from catalog.schemas.present import present_dataset
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # (header, function of the presented document and the dataset)
 PUBLIC_COLUMNS: list[tuple[str, Any]] = [
@@ -62,27 +61,20 @@ def columns_for(viewer: User | None) -> list[tuple[str, Any]]:
     return PUBLIC_COLUMNS + (INTERNAL_COLUMNS if viewer is not None else [])
 
 
-def escape_formula(value: Any) -> Any:
-    """Neutralise text a spreadsheet would evaluate; numbers and None pass through."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def iter_rows(datasets: Iterable[Dataset], viewer: User | None) -> Iterator[list[Any]]:
     """The header, then one escaped row per dataset."""
     columns = columns_for(viewer)
     yield [name for name, _ in columns]
     for dataset in datasets:
         internal = viewer is not None and can_see_internal(viewer, dataset)
-        # What others see is the anonymous view; build it directly (see public_dcat_view).
-        doc = present_dataset(dataset, viewer) if internal else public_dcat_view(dataset)
+        # What others see is the anonymous view: the mapping's public form, without the rest.
+        doc = present_dataset(dataset, viewer) if internal else public_v11(record_of(dataset))
         row = []
         for index, (_name, getter) in enumerate(columns):
             if index >= len(PUBLIC_COLUMNS) and not internal:
                 row.append(None)
                 continue
-            row.append(escape_formula(getter(doc, dataset)))
+            row.append(safe_cell(getter(doc, dataset)))
         yield row
 
 
@@ -92,7 +84,7 @@ def iter_csv(datasets: Iterable[Dataset], viewer: User | None) -> Iterator[str]:
     writer = csv.writer(buffer)
     yield "\ufeff"
     for row in iter_rows(datasets, viewer):
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(csv_row(row))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -102,7 +94,6 @@ def write_xlsx(datasets: Iterable[Dataset], viewer: User | None, out: IO[bytes])
     """Write an XLSX workbook (openpyxl write-only, constant memory); returns the row count."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -118,8 +109,7 @@ def write_xlsx(datasets: Iterable[Dataset], viewer: User | None, out: IO[bytes])
                 header.append(cell)
             sheet.append(header)
             continue
-        # Escaped text never starts with "=", so openpyxl stores every string as a string.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+        sheet.append(xlsx_row(row))
     workbook.save(out)
     return max(count, 0)
 

@@ -1,8 +1,15 @@
 """Every model, imported so that ``Base.metadata`` knows all tables."""
 
+from catalog.models.access_request import AccessRequest
 from catalog.models.agency import UNASSIGNED_CODE, Agency
 from catalog.models.audit import AppendOnlyError, AuditEvent
 from catalog.models.conformance import ConformanceResult, ConformanceSnapshot, LinkCheck
+from catalog.models.cycle import (
+    AccessPlanEntry,
+    HighValueDataset,
+    InventoryCycle,
+    InventorySubmission,
+)
 from catalog.models.dataset import (
     ACCESS_LEVELS,
     DCAT_FIELDS,
@@ -12,8 +19,16 @@ from catalog.models.dataset import (
     Dataset,
     Distribution,
 )
+from catalog.models.dcat import (
+    RESOURCE_SERIES,
+    RESOURCE_SERVICE,
+    DcatResource,
+    ExportFragment,
+    dcat_resource_dataset,
+)
 from catalog.models.harvest import (
     SOURCE_KINDS,
+    SOURCE_ROLES,
     HarvestJob,
     HarvestLink,
     HarvestRecord,
@@ -29,6 +44,7 @@ from catalog.models.plan import (
     PlanVersion,
     ProgressReport,
 )
+from catalog.models.plan_snapshot import PlanSnapshot
 from catalog.models.review import (
     DataSharingAgreement,
     LegalAuthority,
@@ -43,11 +59,16 @@ __all__ = [
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
     "NOTICE_KINDS",
+    "RESOURCE_SERIES",
+    "RESOURCE_SERVICE",
     "ROLES",
     "SOURCE_KINDS",
+    "SOURCE_ROLES",
     "STATUS_ACTIVE",
     "STATUS_WITHDRAWN",
     "UNASSIGNED_CODE",
+    "AccessPlanEntry",
+    "AccessRequest",
     "Agency",
     "ApiToken",
     "AppendOnlyError",
@@ -56,12 +77,17 @@ __all__ = [
     "ConformanceSnapshot",
     "DataSharingAgreement",
     "Dataset",
+    "DcatResource",
     "Distribution",
+    "ExportFragment",
     "Feedback",
     "HarvestJob",
     "HarvestLink",
     "HarvestRecord",
     "HarvestSource",
+    "HighValueDataset",
+    "InventoryCycle",
+    "InventorySubmission",
     "LegalAuthority",
     "LinkCheck",
     "Notice",
@@ -69,6 +95,7 @@ __all__ = [
     "PlanGoal",
     "PlanObjective",
     "PlanPrinciple",
+    "PlanSnapshot",
     "PlanVersion",
     "ProgressReport",
     "ReviewComment",
@@ -76,5 +103,6 @@ __all__ = [
     "ScheduledTask",
     "SharingReview",
     "User",
+    "dcat_resource_dataset",
     "user_agency",
 ]

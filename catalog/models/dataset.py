@@ -21,7 +21,7 @@ DCAT_FIELDS = (
     "contact_name", "contact_email", "access_level", "rights", "license", "spatial", "temporal",
     "accrual_periodicity", "theme", "landing_page", "described_by", "described_by_type", "issued",
     "data_quality", "system_of_records", "language", "conforms_to", "references", "is_part_of",
-    "bureau_code", "program_code", "primary_it_investment_uii", "columns",
+    "bureau_code", "program_code", "primary_it_investment_uii", "columns", "dcat3",
 )  # fmt: skip
 GOVERNANCE_FIELDS = ("steward_name", "steward_email", "classification", "governance_notes")
 
@@ -76,6 +76,10 @@ class Dataset(Base):
     primary_it_investment_uii: Mapped[str | None] = mapped_column(String(64))
     # Data dictionary: [{"name", "type", "description"}], e.g. Socrata columns.
     columns: Mapped[list[Any]] = mapped_column(default=list)
+    # DCAT-US 3.0 values richer than the 1.1 columns (PeriodOfTime and Location objects, every
+    # contact point, Identifier objects, accessRights, a rights list...), keyed by 3.0 property
+    # name. Owned by ``catalog.dcat``: a value is used while the 1.1 column still says the same.
+    dcat3: Mapped[dict[str, Any] | None] = mapped_column()
 
     # Governance: owned by stewards, never overwritten by a harvest.
     steward_name: Mapped[str | None] = mapped_column(String(255))

@@ -12,6 +12,15 @@ from catalog.db import Base
 from catalog.models._common import utcnow
 
 SOURCE_KINDS = ("socrata", "dcat-us", "ckan", "inventory")
+# What a source tells the plan: an agency's inventory (what it holds) or a portal (what is
+# published). Reconciliation and access plans compare the two.
+SOURCE_ROLES = ("inventory", "portal")
+
+
+def default_role(kind: str) -> str:
+    return "inventory" if kind == "inventory" else "portal"
+
+
 JOB_QUEUED = "queued"
 JOB_RUNNING = "running"
 JOB_SUCCEEDED = "succeeded"
@@ -32,6 +41,7 @@ class HarvestSource(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16), default="portal")
     url: Mapped[str] = mapped_column(String(2048))
     # Agency code for records whose publisher maps to no known agency.
     agency_code: Mapped[str | None] = mapped_column(String(32))

@@ -31,6 +31,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session's id: raising it (sign-out, new password, deactivation) ends every
+    # session signed with the old value, wherever its cookie went.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     agencies: Mapped[list[Agency]] = relationship(secondary=user_agency, lazy="selectin")
 
@@ -48,7 +51,7 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_cdo_or_admin(self) -> bool:
@@ -77,5 +80,6 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -15,15 +15,15 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
-    post_dump,
     post_load,
     validate,
     validates_schema,
 )
 
+from catalog.dcat import v11, values
 from catalog.models import ACCESS_LEVELS
 from catalog.schemas import dcat_patterns
-from catalog.schemas.fields import DcatPattern, HttpUrl, Keywords, MailtoEmail, Text
+from catalog.schemas.fields import Dcat3Values, DcatPattern, HttpUrl, Keywords, MailtoEmail, Text
 
 CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 MEDIA_TYPE_MESSAGE = "Not a valid media type (for example text/csv)."
@@ -79,6 +79,13 @@ class DistributionInputSchema(Schema):
     described_by = HttpUrl(data_key="describedBy")
     described_by_type = _media_type(data_key="describedByType")
 
+    @post_load
+    def _normalise_format(self, data: dict, **_kwargs: Any) -> dict:
+        """One spelling per format (CSV, not csv), so facets and exports agree."""
+        if "format" in data or data.get("media_type"):
+            data["format"] = values.normalise_format(data.get("format"), data.get("media_type"))
+        return data
+
     @validates_schema
     def _download_needs_media_type(self, data: dict, **_kwargs: Any) -> None:
         if data.get("download_url") and not data.get("media_type"):
@@ -107,6 +114,7 @@ class DatasetInputSchema(Schema):
     modified = DcatPattern(
         "modified",
         "Not an ISO 8601 date, date-time or repeating duration (for example 2024-05-01 or R/P1W).",
+        calendar=True,
     )
     publisher = fields.Nested(PublisherSchema)
     contactPoint = fields.Nested(ContactPointSchema, required=True)
@@ -119,7 +127,7 @@ class DatasetInputSchema(Schema):
     license = HttpUrl(validate=validate.Length(max=512))
     spatial = Text()
     temporal = DcatPattern(
-        "temporal", "Not an ISO 8601 interval (for example 2010-01-01/2020-12-31)."
+        "temporal", "Not an ISO 8601 interval (for example 2010-01-01/2020-12-31).", calendar=True
     )
     accrual_periodicity = DcatPattern(
         "accrualPeriodicity",
@@ -130,7 +138,7 @@ class DatasetInputSchema(Schema):
     landing_page = HttpUrl(data_key="landingPage")
     described_by = HttpUrl(data_key="describedBy")
     described_by_type = _media_type(data_key="describedByType")
-    issued = DcatPattern("issued", "Not an ISO 8601 date (for example 2024-05-01).")
+    issued = DcatPattern("issued", "Not an ISO 8601 date (for example 2024-05-01).", calendar=True)
     data_quality = fields.Boolean(data_key="dataQuality", allow_none=True)
     system_of_records = Text(data_key="systemOfRecords", validate=validate.Length(max=1024))
     language = fields.List(
@@ -154,6 +162,7 @@ class DatasetInputSchema(Schema):
     )
     distribution = fields.List(fields.Nested(DistributionInputSchema))
     columns = fields.List(fields.Nested(ColumnSchema))
+    dcat3 = Dcat3Values(allow_none=True)
     # Governance fields
     steward = fields.Nested(StewardSchema)
     classification = Text(
@@ -195,106 +204,47 @@ class DatasetInputSchema(Schema):
 
 
 # ----------------------------------------------------------------------------------------------
-# Output
-
+# Output: the dataset JSON is built by the DCAT mapping (``catalog.schemas.present``); this schema,
+# generated from the mapping's key table, only documents it in the OpenAPI document.
 
 OBJECT = {"type": "object"}
+_KINDS = {
+    "str": fields.String,
+    "bool": fields.Boolean,
+    "object": lambda: fields.Dict(metadata=OBJECT),
+    "list": lambda: fields.List(fields.Raw()),
+}
 
 
-class UtcDateTime(fields.DateTime):
-    """Stored times are naive UTC; they go out as RFC 3339 with a Z."""
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        if value is None:
-            return None
-        return value.replace(microsecond=0).isoformat() + "Z"
-
-
-class DistributionOutputSchema(Schema):
-    type_ = fields.Constant("dcat:Distribution", data_key="@type")
-    title = fields.String()
-    description = fields.String()
-    accessURL = fields.String(attribute="access_url")
-    downloadURL = fields.String(attribute="download_url")
-    mediaType = fields.String(attribute="media_type")
-    format = fields.String()
-    conformsTo = fields.String(attribute="conforms_to")
-    describedBy = fields.String(attribute="described_by")
-    describedByType = fields.String(attribute="described_by_type")
-
-    @post_dump
-    def _drop_empty(self, data: dict, **_kwargs: Any) -> dict:
-        return drop_empty(data)
-
-
-class DatasetOutputSchema(Schema):
-    """A dataset as DCAT-US 1.1 JSON plus the catalog's own fields."""
-
-    id = fields.String()
-    type_ = fields.Constant("dcat:Dataset", data_key="@type")
-    identifier = fields.String()
-    title = fields.String()
-    description = fields.String()
-    keyword = fields.List(fields.String())
-    modified = fields.String()
-    publisher = fields.Method("_publisher", metadata=OBJECT)
-    contactPoint = fields.Method("_contact_point", metadata=OBJECT)
-    accessLevel = fields.String(attribute="access_level")
-    rights = fields.String()
-    license = fields.String()
-    spatial = fields.String()
-    temporal = fields.String()
-    accrualPeriodicity = fields.String(attribute="accrual_periodicity")
-    theme = fields.List(fields.String())
-    landingPage = fields.String(attribute="landing_page")
-    describedBy = fields.String(attribute="described_by")
-    describedByType = fields.String(attribute="described_by_type")
-    issued = fields.String()
-    dataQuality = fields.Boolean(attribute="data_quality")
-    systemOfRecords = fields.String(attribute="system_of_records")
-    language = fields.List(fields.String())
-    conformsTo = fields.String(attribute="conforms_to")
-    references = fields.List(fields.String())
-    isPartOf = fields.String(attribute="is_part_of")
-    bureauCode = fields.List(fields.String(), attribute="bureau_code")
-    programCode = fields.List(fields.String(), attribute="program_code")
-    primaryITInvestmentUII = fields.String(attribute="primary_it_investment_uii")
-    distribution = fields.List(fields.Nested(DistributionOutputSchema), attribute="distributions")
-    columns = fields.List(fields.Dict())
-    agency = fields.Function(lambda d: d.agency.code, metadata={"type": "string"})
-    status = fields.String()
-    version = fields.Integer()
-    created = UtcDateTime(attribute="created_at")
-    updated = UtcDateTime(attribute="updated_at")
-    withdrawn = UtcDateTime(attribute="withdrawn_at")
-    # Governance: only for the dataset's stewards, the CDO and admins.
-    steward = fields.Method("_steward", metadata=OBJECT)
-    classification = fields.String()
-    notes = fields.String(attribute="governance_notes")
-
-    def _publisher(self, dataset: Any) -> dict:
-        return {"@type": "org:Organization", "name": dataset.publisher_name or dataset.agency.name}
-
-    def _contact_point(self, dataset: Any) -> dict | None:
-        if not dataset.contact_name and not dataset.contact_email:
-            return None
-        contact = {"@type": "vcard:Contact", "fn": dataset.contact_name or dataset.agency.name}
-        if dataset.contact_email:
-            contact["hasEmail"] = f"mailto:{dataset.contact_email}"
-        return contact
-
-    def _steward(self, dataset: Any) -> dict | None:
-        steward = {"name": dataset.steward_name, "email": dataset.steward_email}
-        return drop_empty(steward) or None
-
-    @post_dump
-    def _drop_empty(self, data: dict, **_kwargs: Any) -> dict:
-        return drop_empty(data)
+def _output_fields() -> dict[str, fields.Field]:
+    declared: dict[str, fields.Field] = {
+        "id": fields.String(),
+        "@type": fields.String(),
+    }
+    for key, _attr, kind in v11.DATASET_KEYS:
+        declared[key] = _KINDS[kind]()
+    declared["distribution"] = fields.List(fields.Dict(metadata=OBJECT))
+    declared.update(
+        columns=fields.List(fields.Dict()),
+        dcat3=fields.Dict(
+            metadata={"description": "DCAT-US 3.0 values richer than the 1.1 fields, by 3.0 name"}
+        ),
+        agency=fields.String(),
+        status=fields.String(),
+        version=fields.Integer(),
+        created=fields.String(metadata={"format": "date-time"}),
+        updated=fields.String(metadata={"format": "date-time"}),
+        withdrawn=fields.String(metadata={"format": "date-time"}),
+        steward=fields.Dict(metadata=OBJECT),
+        classification=fields.String(),
+        notes=fields.String(),
+    )
+    return declared
 
 
+DatasetOutputSchema = Schema.from_dict(_output_fields(), name="DatasetOutputSchema")
 INTERNAL_FIELDS = ("steward", "classification", "notes")
-# Left out of what anonymous users see of a non-public dataset.
-NON_PUBLIC_HIDDEN_FIELDS = ("distribution", "columns", "systemOfRecords", "describedBy")
+NON_PUBLIC_HIDDEN_FIELDS = v11.NON_PUBLIC_HIDDEN_FIELDS
 
 
 def drop_empty(data: dict) -> dict:

@@ -33,6 +33,7 @@ from catalog.models import (
 from catalog.models._common import utcnow
 from catalog.permissions import can_see_internal
 from catalog.standards import FAIL, NOT_APPLICABLE, PASS, RuleSet, current_rule_set
+from catalog.standards.kinds import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ RECORD_COLUMNS = (
     "described_by", "described_by_type", "issued", "data_quality", "system_of_records",
     "language", "conforms_to", "references", "is_part_of", "bureau_code", "program_code",
     "primary_it_investment_uii", "columns", "steward_name", "steward_email", "classification",
-    "review_status",
+    "review_status", "dcat3", "version", "updated_at",
 )  # fmt: skip
 DIST_COLUMNS = (
     "title", "description", "access_url", "download_url", "media_type", "format", "conforms_to",
@@ -148,7 +149,8 @@ def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet, *, repl
                 status, message = rule.checker.check(record)
             else:
                 status, message = NOT_APPLICABLE, "Does not apply at this access level."
-            outcomes.append((status, rule.weight))
+            # A standard that is not scored (a readiness preview) is shown, not counted.
+            outcomes.append((status, rule.weight if rule.scored else 0))
             rows.append(
                 (record["id"], rule.id, record["agency_id"], record["access_level"],
                  rule.standard, rule.principle, rule.weight, status, message,
@@ -170,16 +172,21 @@ def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet, *, repl
 
 def _load_records(session: Session, ids: list[str], *, with_links: bool) -> list[dict[str, Any]]:
     query = (
-        select(*(_D[name] for name in RECORD_COLUMNS), Agency.name.label("agency_name"))
+        select(
+            *(_D[name] for name in RECORD_COLUMNS),
+            Agency.name.label("agency_name"),
+            Agency.code.label("agency_code"),
+        )
         .join(Agency, Agency.id == _D.agency_id)
         .where(_D.id.in_(ids), _D.status == STATUS_ACTIVE)
     )
     # Plain tuples zipped with the column names: RowMapping -> dict costs more than the query.
-    keys = (*RECORD_COLUMNS, "agency_name")
+    keys = (*RECORD_COLUMNS, "agency_name", "agency_code")
     records = {}
     for row in session.execute(query):
         record = dict(zip(keys, row, strict=True))
         record["distributions"] = []
+        record["series"] = []
         records[record["id"]] = record
     if not records:
         return []
@@ -249,16 +256,37 @@ def dataset_conformance(session: Session, dataset_id: str, rule_set: RuleSet) ->
     return {"score": dataset_score, "rule_set_version": rule_set.version, "results": results}
 
 
+# Record keys (``catalog.standards.kinds``) behind what others do not see of a non-public
+# dataset: governance fields (steward, classification, review) and the access paths, columns and
+# data dictionary that ``schemas.dataset.NON_PUBLIC_HIDDEN_FIELDS`` leaves out.
+HIDDEN_ON_NON_PUBLIC = frozenset({
+    "steward_name", "steward_email", "classification", "review_status", "distributions",
+    "link_status", "columns", "described_by", "described_by_type", "system_of_records",
+})  # fmt: skip
+WITHHELD = "withheld"
+WITHHELD_MESSAGE = (
+    "This rule reads details of a non-public dataset that only its agency's stewards and the "
+    "CDO see."
+)
+
+
 def conformance_for(session: Session, dataset: Dataset, viewer: User | None) -> dict[str, Any]:
     """The dataset's score and per-rule results, as the API and the dataset page show them.
 
-    Anonymous viewers of a non-public dataset do not get link addresses in messages.
+    On a non-public dataset, a viewer who may not see its internals gets no outcome of a rule
+    that reads a hidden field ("a steward is assigned", "1 link not checked yet"): status
+    ``withheld`` and a message that says only that.
     """
-    data = dataset_conformance(session, dataset.id, current_rule_set())
-    if not dataset.is_public and not can_see_internal(viewer, dataset):
-        for item in data["results"]:
-            if item["kind"] == "link_check" and item["status"] == FAIL:
-                item["message"] = "Some distribution links did not answer."
+    rule_set = current_rule_set()
+    data = dataset_conformance(session, dataset.id, rule_set)
+    if dataset.is_public or can_see_internal(viewer, dataset):
+        return data
+    rules = {rule.id: rule for rule in rule_set.rules}
+    for item in data["results"]:
+        rule = rules[item["rule"]]
+        reads = KINDS[rule.kind].reads(rule.parameters)
+        if reads is None or reads & HIDDEN_ON_NON_PUBLIC:
+            item.update(status=WITHHELD, message=WITHHELD_MESSAGE, how_to_fix=None)
     return data
 
 
@@ -395,6 +423,10 @@ def take_snapshot(session: Session, rule_set: RuleSet | None = None) -> Conforma
     snapshot.score = round(float(avg), 1) if avg is not None else None
     snapshot.figures = figures
     session.flush()
+    # The plan progress report reads these two snapshots only, so they are taken together.
+    from catalog.services.plan_snapshots import take_plan_snapshot
+
+    take_plan_snapshot(session, today)
     return snapshot
 
 

@@ -166,7 +166,7 @@ def parse_modified(value: str | None) -> datetime | None:
             return parsed
         day = isodate.parse_date(value)
         return datetime(day.year, day.month, day.day)
-    except (isodate.ISO8601Error, ValueError):
+    except (isodate.ISO8601Error, ValueError, OverflowError):
         return None
 
 

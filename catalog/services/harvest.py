@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from catalog.guards.cells import csv_row
 from catalog.models import (
     SOURCE_KINDS,
+    SOURCE_ROLES,
     Agency,
     AuditEvent,
     HarvestJob,
@@ -22,6 +24,7 @@ from catalog.models import (
     HarvestSource,
     User,
 )
+from catalog.models.harvest import default_role
 from catalog.permissions import can_edit_sources
 from catalog.services.audit import record_event
 from catalog.services.schedules import normalize_schedule
@@ -42,9 +45,12 @@ def add_source(
     mapping_path: str | Path | None = None,
     schedule: str | None = None,
     paused: bool = False,
+    role: str | None = None,
 ) -> HarvestSource:
     """Register a harvest source. Inventories need a mapping file (TOML). ``schedule`` is a
-    cron expression or @hourly/@daily/@weekly/@monthly; the dispatcher reads it each minute."""
+    cron expression or @hourly/@daily/@weekly/@monthly; the dispatcher reads it each minute.
+    ``role`` says whether the source lists an agency's inventory or a portal's publications (by
+    kind when omitted)."""
     _require_editor(actor)
     errors: dict[str, list[str]] = {}
     name = (name or "").strip().lower()
@@ -55,6 +61,9 @@ def add_source(
         ]
     if kind not in SOURCE_KINDS:
         errors["kind"] = [f"Must be one of: {', '.join(SOURCE_KINDS)}."]
+    role = role or default_role(kind)
+    if role not in SOURCE_ROLES:
+        errors["role"] = [f"Must be one of: {', '.join(SOURCE_ROLES)}."]
     mapping = _read_mapping(mapping_path, errors)
     if not mapping_path and kind == "inventory":
         errors["mapping"] = ["Inventories need --mapping FILE (see config/inventory_mappings/)."]
@@ -66,6 +75,7 @@ def add_source(
     source = HarvestSource(
         name=name,
         kind=kind,
+        role=role,
         url=url,
         agency_code=agency_code,
         mapping=mapping,
@@ -91,14 +101,18 @@ def update_source(
     schedule: str | object | None = ...,
     paused: bool | None = None,
     mapping_path: str | Path | None = None,
+    role: str | None = None,
 ) -> HarvestSource:
-    """Change a source's address, default agency, schedule, mapping or pause it. A new schedule
-    (or a resumed source) fires next from now on: the next dispatcher minute picks it up."""
+    """Change a source's address, default agency, role, schedule or mapping, or pause it. A new
+    schedule (or a resumed source) fires next from now on: the next dispatcher minute picks it
+    up."""
     _require_editor(actor)
     source = get_source(session, name)
     before = _described(source)
     errors: dict[str, list[str]] = {}
     mapping = _read_mapping(mapping_path, errors) if mapping_path else None
+    if role is not None and role not in SOURCE_ROLES:
+        errors["role"] = [f"Must be one of: {', '.join(SOURCE_ROLES)}."]
     new_url, new_agency, new_schedule = _check_common(
         session,
         source.url if url is None else url,
@@ -113,6 +127,8 @@ def update_source(
     source.url, source.agency_code, source.schedule = new_url, new_agency, new_schedule
     if paused is not None:
         source.paused = paused
+    if role is not None:
+        source.role = role
     if mapping is not None:
         source.mapping = mapping
     after = _described(source)
@@ -169,6 +185,7 @@ def _described(source: HarvestSource) -> dict[str, Any]:
     return {
         "name": source.name,
         "kind": source.kind,
+        "role": source.role,
         "url": source.url,
         "agency": source.agency_code,
         "schedule": source.schedule,
@@ -333,9 +350,8 @@ def errors_csv(session: Session, job: HarvestJob) -> str:
     for type_, items in error_groups(session, job).items():
         for item in items:
             writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
+                csv_row(
+                    (
                         type_,
                         item["severity"],
                         item["identifier"],
@@ -345,15 +361,9 @@ def errors_csv(session: Session, job: HarvestJob) -> str:
                         item["outcome"],
                         item["dataset_id"],
                     )
-                ]
+                )
             )
     return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    """CSV cell, defused against spreadsheet formula injection."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def original_name(filename: str | None) -> str:

@@ -7,18 +7,17 @@ reads fresh answers.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from catalog.guards import outbound
 from catalog.models import STATUS_ACTIVE, Dataset, Distribution, LinkCheck
 from catalog.models._common import utcnow
 from catalog.services.conformance import url_hash
@@ -50,35 +49,22 @@ def urls_to_check(session: Session, max_age: timedelta, limit: int | None = None
     return todo[:limit] if limit else todo
 
 
-def _is_private(host: str) -> bool:
+def check_url(
+    http: requests.Session, url: str, timeout: float, policy: outbound.Policy
+) -> LinkAnswer:
+    """HEAD the URL (GET when HEAD is refused); 2xx answers count as reachable. Redirects are
+    followed through the outbound guard, so no hop reaches an address the catalog may not."""
     try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False  # the request itself will report the failure
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if (
-            address.is_private
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_reserved
-        ):
-            return True
-    return False
-
-
-def check_url(http: requests.Session, url: str, timeout: float, allow_private: bool) -> LinkAnswer:
-    """HEAD the URL (GET when HEAD is refused); 2xx and 3xx answers count as reachable."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return LinkAnswer(url, False, None, "not an http(s) address")
-    if not allow_private and _is_private(parts.hostname):
-        return LinkAnswer(url, False, None, "private or loopback address refused")
-    try:
-        response = http.head(url, timeout=timeout, allow_redirects=True)
+        response = outbound.fetch(http, "HEAD", url, policy, timeout=timeout)
+        response.close()
         if response.status_code in (403, 405, 501):
-            response = http.get(url, timeout=timeout, allow_redirects=True, stream=True)
+            response = outbound.fetch(http, "GET", url, policy, timeout=timeout)
             response.close()
+    except outbound.AddressRefused:
+        # Never say more: the answer ends up in a public conformance message.
+        return LinkAnswer(url, False, None, "address refused")
+    except outbound.TooManyRedirects:
+        return LinkAnswer(url, False, None, "too many redirects")
     except requests.RequestException as exc:
         return LinkAnswer(url, False, None, type(exc).__name__)
     ok = response.status_code < 400
@@ -94,10 +80,22 @@ def check_links(
     allow_private: bool = False,
 ) -> list[LinkAnswer]:
     """Check ``urls`` with at most ``concurrency`` requests in flight; store the answers."""
-    http = requests.Session()
-    http.headers["User-Agent"] = USER_AGENT
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        answers = list(pool.map(lambda u: check_url(http, u, timeout, allow_private), urls))
+    policy = outbound.Policy(allow_private=allow_private)
+    local = threading.local()  # requests.Session is not thread-safe: one per worker thread
+    opened: list[requests.Session] = []
+
+    def check(url: str) -> LinkAnswer:
+        if not hasattr(local, "http"):
+            local.http = outbound.new_session(policy, USER_AGENT)
+            opened.append(local.http)
+        return check_url(local.http, url, timeout, policy)
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            answers = list(pool.map(check, urls))
+    finally:
+        for http in opened:
+            http.close()
     now = utcnow()
     for start in range(0, len(answers), 500):
         batch = answers[start : start + 500]

@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.guards.cells import csv_row, xlsx_row
 from catalog.models import (
     Agency,
     Dataset,
@@ -206,16 +207,7 @@ def build_annual_report(session: Session, year: int, today: date | None = None) 
 
 
 # ----------------------------------------------------------------------------------------------
-# Exports. Text that a spreadsheet would read as a formula is prefixed with an apostrophe.
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
-
-
-def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection in text cells (numbers pass through)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+# Exports, every cell through the spreadsheet guard (catalog.guards.cells).
 
 
 AGENCY_COLUMNS = ("code", "name", *BUCKETS, "agreements")
@@ -253,7 +245,7 @@ def report_csv(report: AnnualReport) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(("year", "section", "key", "label", "measure", "value"))
     for row in report_rows(report):
-        writer.writerow((report.year, *(safe_cell(v) for v in row)))
+        writer.writerow(csv_row((report.year, *row)))
     return buffer.getvalue()
 
 
@@ -275,7 +267,7 @@ def report_xlsx(report: AnnualReport) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([safe_cell(row[c]) for c in columns])
+            ws.append(xlsx_row(row[c] for c in columns))
 
     sheet(
         "By state",

@@ -6,22 +6,15 @@ import csv
 import io
 from typing import Any
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+from catalog.guards.cells import csv_row, xlsx_row
 
 
 def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([safe_cell(cell) for cell in header])
+    writer.writerow(csv_row(header))
     for row in rows:
-        writer.writerow(["" if cell is None else safe_cell(cell) for cell in row])
+        writer.writerow(csv_row(row))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -30,10 +23,9 @@ def to_xlsx(header: list[str], rows: list[list[Any]], title: str = "Scorecard") 
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    sheet.append([safe_cell(cell) for cell in header])
+    sheet.append(xlsx_row(header))
     for row in rows:
-        # Strings are stored as text, never as formulas: openpyxl treats a leading "=" as a formula.
-        sheet.append([safe_cell(cell) for cell in row])
+        sheet.append(xlsx_row(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from marshmallow import ValidationError, validate
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.models import ROLES, ApiToken, User
@@ -18,6 +20,10 @@ from catalog.services.audit import record_event
 
 TOKEN_PREFIX = "ctdc_"  # noqa: S105 (a public prefix, not a secret)
 MIN_PASSWORD_LENGTH = 12
+# zxcvbn's 0-4 scale: 3 is "safely unguessable: moderate protection from offline attacks".
+MIN_PASSWORD_SCORE = 3
+# A token's last use is written at most this often (not on every API call).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 # werkzeug's default (scrypt). The test suite swaps in a cheaper method to stay fast.
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method name, not a secret)
 # A hash to compare against when the email is unknown, so timing does not reveal accounts.
@@ -86,12 +92,53 @@ def ensure_demo_accounts(session: Session) -> list[tuple[str, str, str]]:
     return accounts
 
 
-def set_password(user: User, password: str) -> None:
+def check_password(password: str, user: User | None = None) -> None:
+    """Long enough and not guessable: zxcvbn scores it against lists of common passwords, words,
+    names, keyboard patterns and repeats (and the account's own email and name)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             {"password": [f"Must be at least {MIN_PASSWORD_LENGTH} characters long."]}
         )
+    hints = [user.email, *user.email.split("@")[0].split("."), user.name or ""] if user else []
+    # zxcvbn's cost grows with length; what follows the first 100 characters only adds strength.
+    verdict = zxcvbn(password[:100], user_inputs=[h for h in hints if h])
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        feedback = verdict["feedback"]
+        advice = " ".join(filter(None, [feedback.get("warning"), *feedback.get("suggestions", [])]))
+        raise InvalidInput({"password": [f"Too easy to guess. {advice}".strip()]})
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a password the policy accepts; every session signed in before ends."""
+    check_password(password, user)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    end_sessions(user)
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, actor: User | str | None = None
+) -> None:
+    """The user's own change: the current password first."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise InvalidInput({"current_password": ["Not your current password."]})
+    set_password(user, new)
+    record_event(session, actor or user, "user.password", "user", user.id, None, None)
+
+
+def end_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere: sessions carry the version they were signed with."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def deactivate_user(session: Session, user: User, actor: User | str | None = "cli") -> int:
+    """Deactivate an account: its sessions end and its tokens are revoked. Returns how many
+    tokens were revoked."""
+    user.active = False
+    end_sessions(user)
+    revoked = revoke_tokens(session, user, actor)
+    record_event(session, actor, "user.deactivate", "user", user.id, {"active": True},
+                 {"active": False})  # fmt: skip
+    return revoked
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -112,23 +159,68 @@ def get_user_by_email(session: Session, email: str) -> User:
     return user
 
 
-def issue_token(session: Session, user: User, actor: User | str | None = "cli") -> str:
-    """A new API token for ``user``. Only its digest is stored: the caller shows it once."""
+def issue_token(
+    session: Session,
+    user: User,
+    actor: User | str | None = "cli",
+    lifetime: timedelta | None = None,
+) -> str:
+    """A new API token for ``user``, valid for ``lifetime`` (None: until revoked). Only its
+    digest is stored: the caller shows it once."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken(user=user, token_hash=_digest(token), prefix=token[:12])
+    expires = utcnow() + lifetime if lifetime else None
+    record = ApiToken(user=user, token_hash=_digest(token), prefix=token[:12], expires_at=expires)
     session.add(record)
     session.flush()
-    record_event(session, actor, "token.issue", "user", user.id, None, {"prefix": record.prefix})
+    after = {"prefix": record.prefix, "expires": expires.isoformat() if expires else None}
+    record_event(session, actor, "token.issue", "user", user.id, None, after)
     return token
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+    """The active user a live (not revoked, not expired) bearer token belongs to, or None."""
     record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    now = utcnow()
     if record is None or record.revoked_at is not None or not record.user.is_active:
         return None
-    record.last_used_at = utcnow()
+    if record.expires_at is not None and record.expires_at <= now:
+        return None
+    if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
+        record.last_used_at = now
     return record.user
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first (prefix, created, last used, expiry, revoked)."""
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_tokens(session: Session, user: User, actor: User | str | None = "cli") -> int:
+    """Revoke every live token of ``user``; returns how many."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    count = result.rowcount or 0
+    record_event(session, actor, "token.revoke_all", "user", user.id, None, {"revoked": count})
+    return count
+
+
+def revoke_token(session: Session, token_id: int, actor: User) -> ApiToken:
+    """Revoke one token: its owner's (or an admin's) action."""
+    record = session.get(ApiToken, token_id)
+    if record is None or (record.user_id != actor.id and actor.role != "admin"):
+        raise NotFound(f"No token {token_id} of yours.")
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+        record_event(session, actor, "token.revoke", "user", record.user_id, None,
+                     {"prefix": record.prefix})  # fmt: skip
+    return record
 
 
 def _digest(token: str) -> str:

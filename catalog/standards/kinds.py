@@ -50,6 +50,14 @@ class RuleKind:
     def check(self, record: dict[str, Any]) -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    # The record keys a rule's outcome depends on; None: the whole record. What a viewer may
+    # not see of a dataset, no outcome built on it may tell them (catalog.services.conformance).
+    reads_fields: ClassVar[tuple[str, ...] | None] = None
+
+    @classmethod
+    def reads(cls, params: dict[str, Any]) -> set[str] | None:
+        return None if cls.reads_fields is None else set(cls.reads_fields)
+
 
 def _label(params: dict[str, Any]) -> str:
     return params.get("label") or params["field"].replace("_", " ").capitalize()
@@ -70,7 +78,13 @@ class RequiredParams(_FieldParams):
     differs_from = fields.String(validate=validate.OneOf(CHECKABLE_FIELDS))
 
 
-class Required(RuleKind):
+class _FieldRule(RuleKind):
+    @classmethod
+    def reads(cls, params: dict[str, Any]) -> set[str] | None:
+        return {params["field"], *([params["differs_from"]] if params.get("differs_from") else [])}
+
+
+class Required(_FieldRule):
     """The field has a value: text of at least ``min_length`` characters, ``min_items`` entries."""
 
     name = "required"
@@ -115,7 +129,7 @@ class PatternParams(_FieldParams):
             raise ValidationError(f"Not a valid regular expression: {exc}.") from None
 
 
-class Pattern(RuleKind):
+class Pattern(_FieldRule):
     """The field's value matches a regular expression (whole value)."""
 
     name = "pattern"
@@ -149,7 +163,7 @@ def _normalise_term(value: str) -> str:
     return re.sub(r"^https?://(www\.)?", "", text)
 
 
-class Vocabulary(RuleKind):
+class Vocabulary(_FieldRule):
     """The field's value is one of an allowed list (case, scheme and trailing slash ignored)."""
 
     name = "vocabulary"
@@ -198,6 +212,7 @@ class Timeliness(RuleKind):
 
     name = "timeliness"
     params_schema = TimelinessParams
+    reads_fields = ("accrual_periodicity", "modified_at")
 
     def __init__(self, params: dict[str, Any], context: dict[str, Any]) -> None:
         super().__init__(params, context)
@@ -231,13 +246,22 @@ class Timeliness(RuleKind):
         return PASS, f"Last modified {max(age, 0)} days ago (within {allowed})."
 
 
+PROFILES = {"dcat-us-1.1": "DCAT-US 1.1", "dcat-us-3.0": "DCAT-US 3.0"}
+
+
 class JsonSchemaParams(_Params):
     schema = fields.String(required=True)
     max_errors = fields.Integer(load_default=3, validate=validate.Range(min=1))
+    # Which DCAT-US form of the dataset (from catalog.dcat) is checked against the schema.
+    profile = fields.String(load_default="dcat-us-1.1", validate=validate.OneOf(PROFILES))
+    # Only errors at these top-level properties count (all when empty).
+    properties = fields.List(fields.String(), load_default=list)
 
 
 class JsonSchema(RuleKind):
-    """The dataset's DCAT-US JSON validates against a JSON Schema under ``config/schemas``."""
+    """The dataset's DCAT-US JSON (the catalog's one mapping, ``catalog.dcat``) validates against a
+    JSON Schema under ``config/schemas``; for 3.0, as the record itself says it, without what
+    exports fill in for a missing value."""
 
     name = "json_schema"
     params_schema = JsonSchemaParams
@@ -245,17 +269,29 @@ class JsonSchema(RuleKind):
     def __init__(self, params: dict[str, Any], context: dict[str, Any]) -> None:
         super().__init__(params, context)
         self.validator = _load_validator(Path(context["schemas_dir"]) / params["schema"])
+        self.label = PROFILES[params["profile"]]
+
+    def document(self, record: dict[str, Any]) -> dict[str, Any]:
+        if self.params["profile"] == "dcat-us-3.0":
+            from catalog.dcat.records import ExportContext
+            from catalog.dcat.v3 import to_v3
+
+            return to_v3(record, ExportContext(contact_email=None), complete=False)
+        from catalog.dcat.v11 import to_v11
+
+        return to_v11(record)
 
     def check(self, record: dict[str, Any]) -> Outcome:
-        from catalog.standards.dcat import dcat_document
-
-        errors = self.validator.errors(dcat_document(record))
+        errors = self.validator.errors(self.document(record))
+        wanted = self.params["properties"]
+        if wanted:
+            errors = [e for e in errors if e.split("/")[0].split(":")[0] in wanted]
         if not errors:
-            return PASS, "Valid DCAT-US 1.1."
+            return PASS, f"Valid {self.label}." if not wanted else f"Ready for {self.label}."
         limit = self.params["max_errors"]
         shown = "; ".join(errors[:limit])
         more = f" (and {len(errors) - limit} more)" if len(errors) > limit else ""
-        return FAIL, f"Not valid DCAT-US 1.1: {shown}{more}."
+        return FAIL, f"Not valid {self.label}: {shown}{more}."
 
 
 def _where(path: Any) -> str:
@@ -329,6 +365,7 @@ class LinkCheck(RuleKind):
 
     name = "link_check"
     params_schema = LinkCheckParams
+    reads_fields = ("distributions", "link_status")
 
     def check(self, record: dict[str, Any]) -> Outcome:
         urls = [
@@ -359,6 +396,7 @@ class ReviewState(RuleKind):
 
     name = "review_state"
     params_schema = ReviewStateParams
+    reads_fields = ("review_status",)
 
     def check(self, record: dict[str, Any]) -> Outcome:
         state = record.get("review_status")
@@ -373,6 +411,7 @@ class StewardAssigned(RuleKind):
     """A steward (name or email) is recorded for the dataset."""
 
     name = "steward_assigned"
+    reads_fields = ("steward_name", "steward_email")
 
     def check(self, record: dict[str, Any]) -> Outcome:
         if record.get("steward_name") or record.get("steward_email"):
@@ -389,6 +428,7 @@ class DataDictionary(RuleKind):
 
     name = "data_dictionary"
     params_schema = DataDictionaryParams
+    reads_fields = ("described_by", "columns")
 
     def check(self, record: dict[str, Any]) -> Outcome:
         if record.get("described_by"):

@@ -37,6 +37,9 @@ class StandardHeaderSchema(Schema):
     version = fields.String(required=True, validate=validate.Length(min=1, max=32))
     plan = fields.String(required=True, validate=validate.Length(min=1, max=64))
     description = fields.String(load_default="")
+    # False for a preview (e.g. readiness for a coming standard): results are stored and shown
+    # per agency, but do not count in the datasets' scores.
+    scored = fields.Boolean(load_default=True)
 
 
 class RuleSchema(Schema):
@@ -86,6 +89,7 @@ class Rule:
     standard: str
     standard_version: str
     checker: RuleKind = field(compare=False, repr=False)
+    scored: bool = True
 
     def applies_to(self, access_level: str | None) -> bool:
         return not self.when_access_level or access_level in self.when_access_level
@@ -100,6 +104,7 @@ class Standard:
     description: str
     path: str
     rules: tuple[Rule, ...]
+    scored: bool = True
 
     @property
     def tag(self) -> str:
@@ -190,6 +195,7 @@ def _load_file(path: Path, context: dict[str, Any]) -> Standard:
                 standard=header["key"],
                 standard_version=f"{header['key']}@{header['version']}",
                 checker=checker,
+                scored=header["scored"],
             )
         )
     return Standard(
@@ -200,6 +206,7 @@ def _load_file(path: Path, context: dict[str, Any]) -> Standard:
         description=header["description"].strip(),
         path=str(path),
         rules=tuple(rules),
+        scored=header["scored"],
     )
 
 

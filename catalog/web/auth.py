@@ -5,11 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from catalog.db import db
 from catalog.extensions import limiter
-from catalog.services.users import authenticate
+from catalog.services.users import authenticate, end_sessions
 from catalog.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -35,6 +35,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # A copy of this session's cookie, wherever it went, must stop working too.
+    end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash("Signed out.", "success")
     return redirect(url_for("pages.index"))

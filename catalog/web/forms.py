@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, EqualTo
 
 from catalog.models import ACCESS_LEVELS
 from catalog.schemas.dataset import CLASSIFICATIONS
@@ -48,6 +48,13 @@ class SourceForm(FlaskForm):
         "Name", description="Lowercase letters, digits, '-', '_' or '.', e.g. dph-inventory."
     )
     kind = SelectField("Kind", choices=[], validate_choice=False)
+    role = SelectField(
+        "Role",
+        choices=[],
+        validate_choice=False,
+        description="Inventory: what an agency holds. Portal: what is published. "
+        "Reconciliation compares the two.",
+    )
     url = StringField(
         "Address",
         description="Socrata or CKAN: the portal root (https://data.ct.gov). DCAT-US: the "
@@ -182,3 +189,17 @@ def _blank_for_none(value: Any) -> Any:
 
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class PasswordChangeForm(FlaskForm):
+    """The signed-in user's own password (the policy is the service's: length and zxcvbn)."""
+
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password",
+        description="At least 12 characters and hard to guess: a few uncommon words work well.",
+        validators=[DataRequired()],
+    )
+    confirm = PasswordField(
+        "New password again", validators=[DataRequired(), EqualTo("new_password", "Must match.")]
+    )

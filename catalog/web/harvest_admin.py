@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from catalog.db import db
 from catalog.errors import Conflict, InvalidInput, PermissionDenied
-from catalog.models import SOURCE_KINDS
+from catalog.models import SOURCE_KINDS, SOURCE_ROLES
 from catalog.permissions import can_edit_sources
 from catalog.services import harvest as harvest_service
 from catalog.services import harvest_jobs
@@ -19,7 +19,7 @@ from catalog.services.agencies import list_agencies
 from catalog.web.forms import SourceForm
 from catalog.web.harvest import bp
 
-FORM_FIELDS = ("name", "kind", "url", "agency", "schedule", "mapping", "paused")
+FORM_FIELDS = ("name", "kind", "role", "url", "agency", "schedule", "mapping", "paused")
 
 
 def _require_editor() -> None:
@@ -35,6 +35,9 @@ def _mapping_files() -> dict[str, Path]:
 def _form(source=None) -> SourceForm:
     form = SourceForm()
     form.kind.choices = [SelectChoice(kind, kind) for kind in SOURCE_KINDS]
+    form.role.choices = [SelectChoice("", "(by kind)")] + [
+        SelectChoice(role, role) for role in SOURCE_ROLES
+    ]
     form.agency.choices = [SelectChoice("", "(none)")] + [
         SelectChoice(a.code, f"{a.name} ({a.code})") for a in list_agencies(db.session)
     ]
@@ -44,6 +47,7 @@ def _form(source=None) -> SourceForm:
     if source is not None and not form.is_submitted():
         form.name.data, form.kind.data, form.url.data = source.name, source.kind, source.url
         form.agency.data = source.agency_code or ""
+        form.role.data = source.role
         form.schedule.data = source.schedule or ""
         form.paused.data = source.paused
     return form
@@ -87,6 +91,7 @@ def new_source():
                 mapping_path=_chosen_mapping(form),
                 schedule=form.schedule.data,
                 paused=form.paused.data,
+                role=form.role.data or None,
             )
         except (InvalidInput, Conflict) as exc:
             db.session.rollback()
@@ -119,6 +124,7 @@ def edit_source(name: str):
                 schedule=form.schedule.data,
                 paused=form.paused.data,
                 mapping_path=_chosen_mapping(form),
+                role=form.role.data or None,
             )
         except InvalidInput as exc:
             db.session.rollback()

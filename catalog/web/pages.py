@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
 from catalog.api.search_params import search_params
 from catalog.db import db
+from catalog.exports.views import dataset_rdf_response
 from catalog.models import AuditEvent, User
 from catalog.permissions import can_edit_agency, can_see_internal
 from catalog.schemas.present import present_dataset
 from catalog.services import datasets as dataset_service
 from catalog.services.agencies import list_agencies
 from catalog.services.conformance import conformance_for
+from catalog.services.dcat_resources import series_and_services
 from catalog.web.access import access_request
 from search_index import SORTS, conformance_band, get_store, search_datasets
 
@@ -70,8 +80,19 @@ FACET_LABELS = {
 }
 
 
+# Content negotiation on a dataset's page: RDF clients get W3C DCAT instead of HTML.
+RDF_BY_MEDIA_TYPE = {
+    "text/turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/rdf+xml": "rdf",
+}
+
+
 @bp.get("/datasets/<dataset_id>")
 def dataset(dataset_id: str):
+    best = request.accept_mimetypes.best_match(["text/html", *RDF_BY_MEDIA_TYPE])
+    if best in RDF_BY_MEDIA_TYPE:  # preferred over HTML (HTML wins ties, e.g. */*)
+        return dataset_rdf_response(dataset_id, RDF_BY_MEDIA_TYPE[best])
     record = dataset_service.get_dataset(db.session, dataset_id)
     user = viewer()
     history = []
@@ -82,12 +103,17 @@ def dataset(dataset_id: str):
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
             .limit(50)
         ).all()
-    return render_template(
-        "dataset.html",
-        dataset=record,
-        doc=present_dataset(record, user),
-        can_edit=can_edit_agency(user, record.agency_id),
-        history=history,
-        access_request=access_request(record),
-        conformance=conformance_for(db.session, record, user),
+    response = make_response(
+        render_template(
+            "dataset.html",
+            dataset=record,
+            doc=present_dataset(record, user),
+            can_edit=can_edit_agency(user, record.agency_id),
+            history=history,
+            access_request=access_request(record),
+            conformance=conformance_for(db.session, record, user),
+            series=series_and_services(db.session, record.id),
+        )
     )
+    response.headers["Vary"] = "Accept"
+    return response

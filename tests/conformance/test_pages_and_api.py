@@ -22,7 +22,7 @@ def login(client, user) -> None:
     with client.application.test_request_context(environ_base=client.environ_base):
         identifier = _create_identifier()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session["_id"] = identifier
 
@@ -127,13 +127,16 @@ def test_dataset_api_includes_conformance(client, catalog) -> None:
 def test_standards_api_lists_rules_with_principles(client, app) -> None:
     body = client.get("/api/v1/standards").json
     keys = {item["key"] for item in body["items"]}
-    assert keys == {"metadata", "timeliness", "access", "governance"}
+    assert keys == {"metadata", "timeliness", "access", "governance", "dcat-us-3-readiness"}
+    scored = {item["key"]: item["scored"] for item in body["items"]}
+    assert scored["dcat-us-3-readiness"] is False and scored["metadata"] is True
     rules = {rule["id"]: rule for item in body["items"] for rule in item["rules"]}
     assert rules["sharing-review-complete"]["principle"] == "P12"
     assert rules["rights-stated"]["when_access_level"] == ["restricted public", "non-public"]
     assert (
         body["rule_set_version"]
-        == "access@2026.1+governance@2026.1+metadata@2026.1+timeliness@2026.1"
+        == "access@2026.1+dcat-us-3-readiness@2026.1+governance@2026.1+metadata@2026.1"
+        "+timeliness@2026.1"
     )
 
 
@@ -145,6 +148,7 @@ def test_agency_conformance_api(client, make_user, token_for, catalog) -> None:
         "timeliness",
         "access",
         "governance",
+        "dcat-us-3-readiness",
     }
     assert len(public["trend"]) == 1 and public["trend"][0]["score"] is not None
     token = token_for(make_user("steward", agencies=("DPH",)))

@@ -130,7 +130,7 @@ def test_changing_a_rule_file_changes_results_after_evaluate(
 
         result = strict.test_cli_runner().invoke(manage.build_cli(), ["conformance", "evaluate"])
         assert result.exit_code == 0, result.output
-        assert "Evaluated 1 datasets against 11 rules" in result.output
+        assert "Evaluated 1 datasets against 17 rules" in result.output
         with strict.app_context():
             from catalog.services.conformance import dataset_conformance
             from catalog.standards import current_rule_set

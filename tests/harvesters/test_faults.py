@@ -335,4 +335,4 @@ def test_nul_characters_in_a_record_are_removed_with_a_warning(make_source, harv
         select(HarvestRecord).where(HarvestRecord.identifier == entry["identifier"])
     )
     assert "\x00" not in json.dumps(record.raw, ensure_ascii=False)
-    assert any(e["type"] == "nul-character" for e in record.errors)
+    assert any(e["type"] == "invalid-character" for e in record.errors)

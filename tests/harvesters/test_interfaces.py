@@ -34,17 +34,20 @@ def sign_in(client, user, monkeypatch) -> None:
 
     monkeypatch.setattr(login_manager, "session_protection", None)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 
-def test_sources_api_lists_last_job_counts(make_source, harvest, client) -> None:
+def test_sources_api_lists_last_job_counts(make_source, harvest, client, make_user, token_for):
     source = make_source(url=str(CDC))
     make_source("idle", url=str(CDC))
     job = harvest(source)
     body = client.get("/api/v1/harvest/sources").get_json()
     by_name = {item["name"]: item for item in body["items"]}
-    assert by_name["src"]["kind"] == "dcat-us" and by_name["src"]["url"] == str(CDC)
+    assert by_name["src"]["kind"] == "dcat-us" and by_name["src"]["url"] is None  # a local path
+    cdo = token_for(make_user("cdo"))
+    as_cdo = {i["name"]: i for i in get(client, "/api/v1/harvest/sources", cdo).json["items"]}
+    assert as_cdo["src"]["url"] == str(CDC)
     assert by_name["src"]["last_job"]["id"] == job.id
     assert by_name["src"]["last_job"]["status"] == "succeeded"
     assert by_name["src"]["last_job"]["counts"] == {

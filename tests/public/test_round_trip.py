@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import delete, select
 
 from catalog.db import db
-from catalog.exports.datajson import iter_data_json
+from catalog.dcat.records import ExportContext
+from catalog.exports.catalogs import iter_catalog, prepare
 from catalog.models import DCAT_FIELDS, Dataset
 from catalog.services.datasets import snapshot, validate_dataset
 
@@ -21,7 +22,10 @@ HIDDEN_WHEN_NOT_PUBLIC = {"described_by", "described_by_type", "system_of_record
 
 def export(app) -> dict:
     with app.app_context():
-        text = "".join(iter_data_json(db.session, "https://catalog.example/data.json"))
+        ctx = ExportContext(base_url="https://catalog.example/")
+        prepare(db.session, "data.json", ctx)
+        db.session.commit()
+        text = "".join(iter_catalog(db.session, "data.json", ctx))
     return json.loads(text)
 
 

@@ -6,9 +6,7 @@ import csv
 import io
 
 import openpyxl
-import pytest
 
-from catalog.exports.tables import escape_formula
 from tests.public.conftest import auth
 
 DANGEROUS = {
@@ -30,25 +28,6 @@ def read_xlsx(response) -> tuple[list[str], list[dict], openpyxl.worksheet.works
     rows = list(sheet.iter_rows(values_only=True))
     header = list(rows[0])
     return header, [dict(zip(header, row, strict=True)) for row in rows[1:]], sheet
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+1", "'+1"),
-        ("-1", "'-1"),
-        ("@A1", "'@A1"),
-        ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
-        ("plain", "plain"),
-        ("a=b", "a=b"),
-        (42, 42),
-        (None, None),
-    ],
-)
-def test_escape_formula(value, expected):
-    assert escape_formula(value) == expected
 
 
 def test_csv_escapes_formulas(client, make_dataset):

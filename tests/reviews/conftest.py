@@ -95,7 +95,7 @@ def login(client, user_or_email) -> None:
         user = user_or_email
         if isinstance(user_or_email, str):
             user = db.session.scalar(select(User).where(User.email == user_or_email))
-        user_id = str(user.id)
+        user_id = user.get_id()
     with app.test_request_context(environ_base=client.environ_base):
         identifier = login_manager._session_identifier_generator()
     with client.session_transaction() as sess:

@@ -161,11 +161,3 @@ def test_printable_report_page_is_public_and_shows_the_counts(client, mixed_revi
     assert '<dd data-measure="reviews">6</dd>' in page
     assert "INTERNAL-REVIEW-NOTE" not in page
     assert client.get("/reviews/report?year=19").status_code == 400
-
-
-def test_safe_cell_neutralises_formula_starts():
-    assert review_report.safe_cell("=1+1") == "'=1+1"
-    assert review_report.safe_cell("@SUM(A1)") == "'@SUM(A1)"
-    assert review_report.safe_cell("-2") == "'-2"
-    assert review_report.safe_cell("Plain") == "Plain"
-    assert review_report.safe_cell(-2) == -2

@@ -1,7 +1,7 @@
 """jobs: queued jobs with heartbeat and worker, one active job per source, schedules, notices
 
 Revision ID: jobs_1
-Revises: conformance_1
+Revises: plan_2
 Create Date: 2026-12-01 05:12:41.339633
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'jobs_1'
-down_revision = 'conformance_1'
+down_revision = 'plan_2'
 branch_labels = None
 depends_on = None
 

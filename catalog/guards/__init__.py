@@ -1,0 +1,1 @@
+"""One module per risk: outbound fetches (outbound), spreadsheet cells (cells), text (text)."""
