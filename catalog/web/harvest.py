@@ -48,6 +48,7 @@ def sources():
         sources=rows,
         jobs=harvest_service.last_jobs(db.session, [s.id for s in rows]),
         may_edit=can_edit_sources(current_user._get_current_object()),
+        details={s.id for s in rows if can_manage_source(current_user._get_current_object(), s)},
     )
 
 
@@ -64,6 +65,8 @@ def _source_page(record: HarvestSource, form: InventoryUploadForm | None = None)
         active=active_job(db.session, record),
         may_run=can_run_source(user, record),
         may_edit=can_edit_sources(user),
+        # Addresses and failure text are for the source's stewards and the CDO, as in the API.
+        details=can_manage_source(user, record),
     )
 
 
@@ -132,6 +135,7 @@ def job(job_id: int):
         upload=harvest_service.job_upload(db.session, record),
         annotated=annotated is not None,
         may_download=can_manage_source(current_user._get_current_object(), record.source),
+        details=can_manage_source(current_user._get_current_object(), record.source),
     )
 
 
