@@ -91,8 +91,10 @@ def _wire_harvesters(app: Flask) -> None:
     """Pages reach the harvesters only through what the factory hands them (web and services
     never import ``harvesters``; harvesters call services)."""
     from harvesters.upload import harvest_upload
+    from jobs import init_app as init_jobs
 
     app.extensions["harvest_upload"] = harvest_upload
+    init_jobs(app)
 
 
 def _register_commands(app: Flask) -> None:

@@ -1,9 +1,16 @@
 """Every model, imported so that ``Base.metadata`` knows all tables."""
 
+from catalog.models.access_request import AccessRequest
 from catalog.models.agency import UNASSIGNED_CODE, Agency
 from catalog.models.audit import AppendOnlyError, AuditEvent
 from catalog.models.change import ChangeSequence, DatasetChange
 from catalog.models.conformance import ConformanceResult, ConformanceSnapshot, LinkCheck
+from catalog.models.cycle import (
+    AccessPlanEntry,
+    HighValueDataset,
+    InventoryCycle,
+    InventorySubmission,
+)
 from catalog.models.dataset import (
     ACCESS_LEVELS,
     DCAT_FIELDS,
@@ -22,11 +29,13 @@ from catalog.models.dcat import (
 )
 from catalog.models.harvest import (
     SOURCE_KINDS,
+    SOURCE_ROLES,
     HarvestJob,
     HarvestLink,
     HarvestRecord,
     HarvestSource,
 )
+from catalog.models.jobs import NOTICE_KINDS, Notice, ScheduledTask
 from catalog.models.plan import (
     Feedback,
     PlanFocalPoint,
@@ -36,6 +45,7 @@ from catalog.models.plan import (
     PlanVersion,
     ProgressReport,
 )
+from catalog.models.plan_snapshot import PlanSnapshot
 from catalog.models.review import (
     DataSharingAgreement,
     LegalAuthority,
@@ -49,13 +59,17 @@ __all__ = [
     "ACCESS_LEVELS",
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
+    "NOTICE_KINDS",
     "RESOURCE_SERIES",
     "RESOURCE_SERVICE",
     "ROLES",
     "SOURCE_KINDS",
+    "SOURCE_ROLES",
     "STATUS_ACTIVE",
     "STATUS_WITHDRAWN",
     "UNASSIGNED_CODE",
+    "AccessPlanEntry",
+    "AccessRequest",
     "Agency",
     "ApiToken",
     "AppendOnlyError",
@@ -74,16 +88,22 @@ __all__ = [
     "HarvestLink",
     "HarvestRecord",
     "HarvestSource",
+    "HighValueDataset",
+    "InventoryCycle",
+    "InventorySubmission",
     "LegalAuthority",
     "LinkCheck",
+    "Notice",
     "PlanFocalPoint",
     "PlanGoal",
     "PlanObjective",
     "PlanPrinciple",
+    "PlanSnapshot",
     "PlanVersion",
     "ProgressReport",
     "ReviewComment",
     "ReviewTransition",
+    "ScheduledTask",
     "SharingReview",
     "User",
     "dcat_resource_dataset",

@@ -425,6 +425,10 @@ def take_snapshot(session: Session, rule_set: RuleSet | None = None) -> Conforma
     snapshot.score = round(float(avg), 1) if avg is not None else None
     snapshot.figures = figures
     session.flush()
+    # The plan progress report reads these two snapshots only, so they are taken together.
+    from catalog.services.plan_snapshots import take_plan_snapshot
+
+    take_plan_snapshot(session, today)
     return snapshot
 
 

@@ -4,7 +4,6 @@ searchable when the job returns, also when that process fails."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from catalog.models import Dataset
 from search_index import get_store, rebuild
 from search_index.background import BackgroundIndexer
 from tests.conftest import FIXTURES
+from tests.harvesters.conftest import dead_worker
 from tests.harvesters.test_lifecycle import _run_with_batch
 
 CDC = FIXTURES / "socrata" / "data-json" / "data.cdc.gov_data.json_subset.json"
@@ -100,7 +100,7 @@ def test_a_killed_jobs_saved_batches_are_searchable_without_another_run(
     )
     source = make_source(url=str(CDC))
     killed = _run_with_batch(source, batch_size=10)
-    killed.status, killed.heartbeat_at = "running", killed.started_at - timedelta(hours=7)
+    killed.status, killed.worker = "running", dead_worker()
     db.session.commit()
     assert sum(len(ids) for ids in lost) == 60
     assert indexed_ids(app_ctx) == set()

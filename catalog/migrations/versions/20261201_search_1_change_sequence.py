@@ -1,7 +1,7 @@
 """change sequence followed by the search index
 
 Revision ID: search_1
-Revises: dcat_1
+Revises: jobs_1
 Create Date: 2026-12-01 05:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = 'search_1'
-down_revision = 'dcat_1'
+down_revision = 'jobs_1'
 branch_labels = None
 depends_on = None
 
