@@ -171,8 +171,9 @@ def round_(workers: int, paths: list[Path], args: argparse.Namespace, work: Path
 
 
 def _indexed(store) -> int:
-    with store.view() as view:
-        return view.searcher.doc_count() if view is not None else 0
+    store.invalidate()
+    view = store.view()
+    return view.n_live if view is not None else 0
 
 
 def main() -> None:
