@@ -98,13 +98,14 @@ class BaseConfig:
             SCHEDULE_NOTICES=_env("SCHEDULE_NOTICES", "0 7 * * *"),
             SCHEDULE_MAIL=_env("SCHEDULE_MAIL", "* * * * *"),
             SCHEDULE_REPORTS=_env("SCHEDULE_REPORTS", "0 6 * * 1"),
+            # Rebuilds the catalog files' fragments of changed datasets, so the first request
+            # for /data.json after a large harvest does not do it.
+            SCHEDULE_EXPORTS=_env("SCHEDULE_EXPORTS", "*/5 * * * *"),
             SMTP_URL=_env("SMTP_URL"),
             MAIL_FROM=_env("MAIL_FROM", "CT data catalog <catalog@localhost>"),
-            # The catalog's public address, for links in e-mail.
-            SITE_URL=_env("SITE_URL", "http://127.0.0.1:5000"),
             RATELIMIT_STORAGE_URI=_env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
-            # The site's public address: dataset IRIs in DCAT exports and RDF (else the host a
-            # request came to).
+            # The site's public address: links in e-mail, dataset IRIs in DCAT exports and RDF
+            # (pages answer with the host a request came to when it is not set).
             PUBLIC_URL=_env("PUBLIC_URL"),
             # Named in DCAT-US 3.0 exports for datasets whose record and agency give no contact
             # address (3.0 requires one): set it to the catalog's monitored mailbox.

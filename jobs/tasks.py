@@ -55,7 +55,17 @@ def mail(session: Session, config: Any) -> str:
     if not config.get("SMTP_URL"):
         return "no CATALOG_SMTP_URL: notices stay in the catalog"
     settings = SmtpSettings.from_url(config["SMTP_URL"], config["MAIL_FROM"])
-    return f"{send_pending(session, settings, config['SITE_URL'])} notices e-mailed"
+    from catalog.exports.catalogs import export_context
+
+    site = export_context(config).base_url.rstrip("/")
+    return f"{send_pending(session, settings, site)} notices e-mailed"
+
+
+def exports(session: Session, config: Any) -> str:
+    """Rebuild the catalog files' fragments of datasets that changed since the last run."""
+    from catalog.exports.catalogs import export_context, prepare_all
+
+    return f"{prepare_all(session, export_context(config))} export fragments rebuilt"
 
 
 def reports(session: Session, config: Any) -> str:
@@ -87,6 +97,7 @@ PERIODIC: dict[str, Callable[[Session, Any], str]] = {
     "notices": notices,
     "mail": mail,
     "reports": reports,
+    "exports": exports,
 }
 
 

@@ -10,9 +10,8 @@ from flask.cli import with_appcontext
 
 from catalog.cli import fail_on_service_errors
 from catalog.db import db
-from catalog.dcat.records import ExportContext
 from catalog.dcat.validation import v3_errors, v11_errors
-from catalog.exports.catalogs import CATALOGS, iter_catalog, prepare
+from catalog.exports.catalogs import CATALOGS, export_context, iter_catalog, prepare
 from catalog.exports.fragments import active_ids
 from catalog.exports.selection import select_datasets
 from catalog.exports.tables import iter_csv, write_xlsx
@@ -52,12 +51,7 @@ def export_command(
     """
     count = 0
     if kind in CATALOGS:
-        base = base_url or current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000/"
-        ctx = ExportContext(
-            base_url=base.rstrip("/") + "/",
-            contact_name=current_app.config["DCAT_CONTACT_NAME"],
-            contact_email=current_app.config["DCAT_CONTACT_EMAIL"],
-        )
+        ctx = export_context(current_app.config, base_url)
         prepare(db.session, kind, ctx)
         db.session.commit()
         with open(out_path, "w", encoding="utf-8") as handle:

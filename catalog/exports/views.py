@@ -18,6 +18,7 @@ from catalog.dcat import rdf
 from catalog.dcat.records import ExportContext, record_of, series_of
 from catalog.exports.cache import cache_key, cached_path, tee_to_cache
 from catalog.exports.catalogs import CATALOGS, inventory_fingerprint, iter_catalog, prepare
+from catalog.exports.catalogs import export_context as configured_context
 from catalog.exports.selection import select_datasets
 from catalog.exports.tables import iter_csv, write_xlsx
 from catalog.models import STATUS_ACTIVE, Dataset, User
@@ -36,11 +37,8 @@ def _viewer() -> User | None:
 def export_context() -> ExportContext:
     """The site's public address (``CATALOG_PUBLIC_URL``, else this request's host) and the
     catalog's fallback contact."""
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return ExportContext(
-        base_url=base.rstrip("/") + "/",
-        contact_name=current_app.config["DCAT_CONTACT_NAME"],
-        contact_email=current_app.config["DCAT_CONTACT_EMAIL"],
+    return configured_context(
+        current_app.config, current_app.config.get("PUBLIC_URL") or request.host_url
     )
 
 

@@ -93,7 +93,7 @@ def test_a_failed_harvest_notifies_the_source_agencys_stewards_and_the_cdo_once(
     assert _recipients(session, "harvest_failed") == {"pat@dph.ct.gov", "cdo@ct.gov"}
 
     monkeypatch.setitem(app.config, "SMTP_URL", smtp.url)
-    monkeypatch.setitem(app.config, "SITE_URL", "https://data.ct.example")
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://data.ct.example")
     assert run_periodic(app, "mail") == "2 notices e-mailed"
     assert sorted(rcpt[0] for rcpt, _m in smtp.messages) == ["cdo@ct.gov", "pat@dph.ct.gov"]
     message = smtp.messages[0][1]
