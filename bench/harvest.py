@@ -242,8 +242,8 @@ def main() -> None:
             if job.status != "succeeded" or getattr(job, expect) != args.n:
                 print(job.error or f"expected {args.n} {expect}")
                 sys.exit(1)
-            with get_store(app).view() as view:
-                indexed = view.searcher.doc_count() if view is not None else 0
+            view = get_store(app).view()
+            indexed = view.n_live if view is not None else 0
             if indexed != args.n:
                 print(f"the search index holds {indexed} datasets, not {args.n}")
                 sys.exit(1)

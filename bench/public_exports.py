@@ -142,18 +142,22 @@ def main() -> None:
                 build(args.n)
                 elapsed = time.perf_counter() - started
                 print(f"built {args.n} datasets in {elapsed:.1f} s ({url})", flush=True)
-        from catalog.exports.selection import DatasetFilters, select_datasets
+        from catalog.exports.selection import select_datasets
         from catalog.exports.tables import iter_csv, write_xlsx
         from catalog.services.datasets import update_dataset
+        from search_index import SearchParams, get_store
+
+        store = get_store(app)
+
+        def everything():
+            return select_datasets(db.session, store, SearchParams(), None)
 
         def csv_export() -> int:
-            return sum(
-                len(c) for c in iter_csv(select_datasets(db.session, DatasetFilters()), None)
-            )
+            return sum(len(c) for c in iter_csv(everything(), None))
 
         def xlsx_export() -> int:
             out = io.BytesIO()
-            write_xlsx(select_datasets(db.session, DatasetFilters()), None, out)
+            write_xlsx(everything(), None, out)
             return out.tell()
 
         client = app.test_client()

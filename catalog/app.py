@@ -60,10 +60,12 @@ def _init_extensions_and_areas(app: Flask) -> None:
     csrf.init_app(app)
 
     from catalog.api import init_app as init_api
+    from catalog.services import changes
     from catalog.standards import init_app as init_standards
     from catalog.web import init_app as init_web
     from search_index import init_app as init_search
 
+    changes.connect()  # every dataset write stamps the change sequence the index follows
     init_standards(app)
     from catalog.exports.fragments import init_app as init_fragments
 
@@ -89,8 +91,10 @@ def _wire_harvesters(app: Flask) -> None:
     """Pages reach the harvesters only through what the factory hands them (web and services
     never import ``harvesters``; harvesters call services)."""
     from harvesters.upload import harvest_upload
+    from jobs import init_app as init_jobs
 
     app.extensions["harvest_upload"] = harvest_upload
+    init_jobs(app)
 
 
 def _register_commands(app: Flask) -> None:

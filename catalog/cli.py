@@ -92,10 +92,14 @@ def run_command(host: str, port: int) -> None:
 
 
 def _serve(host: str, port: int) -> None:
-    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    from search_index import warm_up
+
+    app = current_app._get_current_object()
+    warm_up(app)  # the index caught up and opened before the first request
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True)
 
 
 users = AppGroup("users", help="Accounts and API tokens.")
@@ -205,11 +209,14 @@ def all_commands() -> list[click.Command]:
     """Every command: the core's, then each area's (imported here to keep start-up light)."""
     from catalog.conformance_cli import conformance
     from catalog.exports.cli import export_command
+    from catalog.plan_cli import plan
     from catalog.review_cli import reviews
     from harvesters.cli import harvest_command, sources
+    from jobs.cli import worker_command
     from search_index.cli import index as index_commands
 
     return [
         init_command, demo_command, run_command, users, backup_command, restore_command,
-        sources, harvest_command, conformance, index_commands, export_command, reviews,
+        sources, harvest_command, conformance, index_commands, export_command, reviews, plan,
+        worker_command,
     ]  # fmt: skip

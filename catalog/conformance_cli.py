@@ -60,20 +60,15 @@ def snapshot_command() -> None:
 @fail_on_service_errors
 def links_command(concurrency: int, timeout: float, max_age_hours: int, limit: int) -> None:
     """Check distribution links (cached), then re-evaluate the datasets concerned."""
-    from catalog.services.conformance import evaluate_datasets
-    from catalog.services.linkcheck import check_links, datasets_with_urls, urls_to_check
-    from catalog.standards import current_rule_set
+    from catalog.services.linkcheck import run_link_checks
 
-    urls = urls_to_check(db.session, timedelta(hours=max_age_hours), limit or None)
-    answers = check_links(
+    answers, evaluated = run_link_checks(
         db.session,
-        urls,
+        max_age=timedelta(hours=max_age_hours),
+        limit=limit or None,
         concurrency=concurrency,
         timeout=timeout,
         allow_private=bool(current_app.config.get("HARVEST_ALLOW_PRIVATE")),
-    )
-    evaluated = evaluate_datasets(
-        db.session, datasets_with_urls(db.session, urls), current_rule_set()
     )
     db.session.commit()
     broken = sum(1 for answer in answers if not answer.ok)

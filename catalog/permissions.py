@@ -29,3 +29,13 @@ def can_manage_source(user: User | None, source: HarvestSource) -> bool:
     return source.agency_code is not None and source.agency_code in {
         agency.code for agency in user.agencies
     }
+
+
+def can_run_source(user: User | None, source: HarvestSource) -> bool:
+    """Press "Run now" (queue a harvest): the same people who manage the source's uploads."""
+    return can_manage_source(user, source)
+
+
+def can_edit_sources(user: User | None) -> bool:
+    """Add, edit, pause and remove harvest sources: the CDO and admins."""
+    return user is not None and user.is_active and user.is_cdo_or_admin

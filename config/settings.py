@@ -52,6 +52,9 @@ class BaseConfig:
     RATELIMIT_ENABLED = True
     HSTS_SECONDS = 0  # production sets it (the development server is plain http)
     CONFIG_DIR = str(CONFIG_DIR)
+    # Each process that searches catches its index up with the database this often, from a
+    # background thread (0: before each search instead, as the tests do).
+    INDEX_FOLLOW_SECONDS = 1.0
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -72,11 +75,37 @@ class BaseConfig:
             HARVEST_WORKERS=_env_int("HARVEST_WORKERS", 1),
             # Harvest batches after the first are indexed by a second process (0: inline).
             INDEX_IN_BACKGROUND=_env("INDEX_IN_BACKGROUND", "1") == "1",
-            # A running job silent for this long is taken as killed or stuck and marked failed.
-            HARVEST_JOB_TIMEOUT_SECONDS=_env_int("HARVEST_JOB_TIMEOUT_SECONDS", 6 * 3600),
+            INDEX_FOLLOW_SECONDS=float(
+                _env("INDEX_FOLLOW_SECONDS", str(cls.INDEX_FOLLOW_SECONDS)) or 0
+            ),
+            # A running job on another host without a heartbeat for this long is taken as dead
+            # (on its own host the process itself is checked): resumed elsewhere or failed.
+            HARVEST_JOB_TIMEOUT_SECONDS=_env_int("HARVEST_JOB_TIMEOUT_SECONDS", 60),
+            JOB_HEARTBEAT_SECONDS=_env_int("JOB_HEARTBEAT_SECONDS", 10),
+            JOB_MAX_ATTEMPTS=_env_int("JOB_MAX_ATTEMPTS", 3),
+            # The task queue: Celery on Redis (redis://host:6379/0). Empty: `manage.py worker`
+            # runs the jobs and schedules in its own process, reading queued jobs from the
+            # database.
+            BROKER_URL=_env("BROKER_URL"),
+            # Queue name, and the prefix of every Redis key the queue writes (several catalogs,
+            # or test runs, can share one Redis).
+            QUEUE_NAME=_env("QUEUE_NAME", "catalog"),
+            DISPATCH_SECONDS=_env_int("DISPATCH_SECONDS", 60),
+            SCHEDULE_TIMEZONE=_env("SCHEDULE_TIMEZONE", "America/New_York"),
+            # Periodic tasks: a cron expression or @daily...; "off" turns one off.
+            SCHEDULE_LINKCHECK=_env("SCHEDULE_LINKCHECK", "0 2 * * *"),
+            SCHEDULE_SNAPSHOT=_env("SCHEDULE_SNAPSHOT", "30 23 * * *"),
+            SCHEDULE_NOTICES=_env("SCHEDULE_NOTICES", "0 7 * * *"),
+            SCHEDULE_MAIL=_env("SCHEDULE_MAIL", "* * * * *"),
+            SCHEDULE_REPORTS=_env("SCHEDULE_REPORTS", "0 6 * * 1"),
+            # Rebuilds the catalog files' fragments of changed datasets, so the first request
+            # for /data.json after a large harvest does not do it.
+            SCHEDULE_EXPORTS=_env("SCHEDULE_EXPORTS", "*/5 * * * *"),
+            SMTP_URL=_env("SMTP_URL"),
+            MAIL_FROM=_env("MAIL_FROM", "CT data catalog <catalog@localhost>"),
             RATELIMIT_STORAGE_URI=_env("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI),
-            # The site's public address: dataset IRIs in DCAT exports and RDF (else the host a
-            # request came to).
+            # The site's public address: links in e-mail, dataset IRIs in DCAT exports and RDF
+            # (pages answer with the host a request came to when it is not set).
             PUBLIC_URL=_env("PUBLIC_URL"),
             # Named in DCAT-US 3.0 exports for datasets whose record and agency give no contact
             # address (3.0 requires one): set it to the catalog's monitored mailbox.
@@ -138,6 +167,7 @@ class TestingConfig(DevelopmentConfig):
     TESTING = True
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False
+    INDEX_FOLLOW_SECONDS = 0.0
 
 
 class ProductionConfig(BaseConfig):

@@ -11,19 +11,18 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from catalog import events
 from catalog.errors import InvalidInput
 from catalog.guards.text import scrub
-from catalog.models import HarvestJob, HarvestRecord, HarvestSource
+from catalog.models import HarvestJob, HarvestSource
 from catalog.models._common import utcnow
-from catalog.models.harvest import JOB_FAILED, JOB_RUNNING, JOB_SUCCEEDED
+from catalog.models.harvest import JOB_FAILED, JOB_SUCCEEDED
 from catalog.services.datasets import validate_dataset
+from catalog.services.harvest_jobs import JobConflict, recorded_identifiers, start_job
 from harvesters.agencies import AgencyResolver
 from harvesters.http import FetchError, HttpClient
 from harvesters.normalise import normalise_payload
@@ -43,7 +42,6 @@ FATAL_FIELDS = ("title", "identifier", "_schema")
 # Problems the annotated spreadsheet leaves out: a DCAT-US field the mapping has no column for is
 # not something the steward can fix in a row.
 UNFLAGGED = ("missing-field",)
-DEFAULT_JOB_TIMEOUT_SECONDS = 6 * 3600
 
 
 class Outcome(enum.StrEnum):
@@ -57,6 +55,18 @@ class Outcome(enum.StrEnum):
 
 class HarvestFailed(Exception):
     """The job cannot go on (bad source, partial gather): it fails and withdraws nothing."""
+
+
+class JobLost(Exception):
+    """This process's job was found dead (no heartbeat) and handed to another worker."""
+
+
+def start_job_or_fail(session: Session, source: HarvestSource, **kwargs: Any) -> HarvestJob:
+    """Start a job of ``source`` in this process; ``HarvestFailed`` when one is active."""
+    try:
+        return start_job(session, source, **kwargs)
+    except JobConflict as exc:
+        raise HarvestFailed(exc.message) from exc
 
 
 @dataclass
@@ -78,6 +88,8 @@ class Harvester:
     """Subclasses set ``kind`` and implement ``gather`` and ``transform``."""
 
     kind: ClassVar[str] = ""
+    # Identifiers earlier attempts of a resumed job recorded (set by ``run``).
+    resumed: set[str] | frozenset[str] = frozenset()
     # Bumped when a transform changes, so that every record is re-mapped on the next run.
     version: ClassVar[str] = "1"
 
@@ -123,25 +135,16 @@ class Harvester:
         self,
         session: Session,
         *,
+        job: HarvestJob | None = None,
         config_dir: Any = None,
         progress: Callable[[int, int | None], None] | None = None,
         batch_size: int = BATCH_SIZE,
     ) -> HarvestJob:
         """Run one job to the end and return it (status succeeded or failed). Commits in batches."""
-        timeout = int(self.config.get("HARVEST_JOB_TIMEOUT_SECONDS", DEFAULT_JOB_TIMEOUT_SECONDS))
-        fail_stale_jobs(session, timeout)
-        running = session.scalar(
-            select(HarvestJob.id).where(
-                HarvestJob.source_id == self.source.id, HarvestJob.status == JOB_RUNNING
-            )
-        )
-        if running:
-            raise HarvestFailed(
-                f"Source {self.source.name!r} already has a running job ({running})."
-            )
-        job = HarvestJob(source_id=self.source.id, status=JOB_RUNNING)
-        session.add(job)
-        session.commit()
+        if job is None:  # called directly (tests, scripts): start a job in this process
+            job = start_job_or_fail(session, self.source)
+        # A resumed job (its first worker died) skips what earlier attempts already recorded.
+        self.resumed = recorded_identifiers(session, job)
         self.session = session
         resolver = AgencyResolver(session, config_dir, self.source.agency_code)
         writer = BatchWriter(session, self.source, job, resolver)
@@ -219,6 +222,8 @@ class Harvester:
                 session.commit()
             except BaseException as exc:
                 session.rollback()
+                if isinstance(exc, JobLost):
+                    raise  # another worker owns the job now: leave its row alone
                 job = session.get(HarvestJob, job.id)
                 job.status = JOB_FAILED
                 job.error = f"{type(exc).__name__}: {exc}"[:4000]
@@ -255,6 +260,9 @@ class Harvester:
                 )
             )
         raw = record.raw
+        if identifier in self.resumed and identifier not in seen:
+            seen.add(identifier)  # an earlier attempt of this job saved or failed it
+            return None
 
         def fail(errors: list[dict]) -> None:
             writer.fail(identifier or None, raw, errors, title=_title(raw))
@@ -419,52 +427,6 @@ def _drop(payload: dict[str, Any], errors: dict[str, list]) -> None:
         payload["distribution"] = [
             d for i, d in enumerate(payload["distribution"]) if i not in drop_dists
         ]
-
-
-def fail_stale_jobs(session: Session, timeout_seconds: int) -> int:
-    """Mark running jobs silent for longer than the timeout as failed. Returns how many.
-
-    A killed job's committed batches may not have reached the search index (that happens after
-    each commit, or in a background process that died with it): they are announced as changed
-    again, so listeners catch up now.
-    """
-    cutoff = utcnow() - timedelta(seconds=timeout_seconds)
-    stale = list(
-        session.scalars(
-            select(HarvestJob.id).where(
-                HarvestJob.status == JOB_RUNNING, HarvestJob.heartbeat_at < cutoff
-            )
-        )
-    )
-    if not stale:
-        return 0
-    session.execute(
-        update(HarvestJob)
-        .where(HarvestJob.id.in_(stale), HarvestJob.status == JOB_RUNNING)
-        .values(
-            status=JOB_FAILED,
-            finished_at=utcnow(),
-            error=f"Stopped: no progress for {timeout_seconds}s (killed or stuck).",
-        )
-    )
-    touched = list(
-        session.scalars(
-            select(HarvestRecord.dataset_id)
-            .where(
-                HarvestRecord.job_id.in_(stale),
-                HarvestRecord.dataset_id.is_not(None),
-                HarvestRecord.outcome.in_((Outcome.ADDED, Outcome.UPDATED, Outcome.WITHDRAWN)),
-            )
-            .distinct()
-        )
-    )
-    for start in range(0, len(touched), BATCH_SIZE):
-        events.datasets_changed.send(
-            "harvest", ids=touched[start : start + BATCH_SIZE], session=session
-        )
-        session.commit()
-    session.commit()
-    return len(stale)
 
 
 def _title(raw: dict[str, Any]) -> str | None:

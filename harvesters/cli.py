@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from catalog.db import db
-from catalog.models import SOURCE_KINDS
+from catalog.models import SOURCE_KINDS, SOURCE_ROLES
 
 CLI_ACTOR = "cli"
 
@@ -44,11 +44,28 @@ sources = AppGroup("sources", help="Harvest sources: portals, data.json files, i
     type=click.Path(exists=True, dir_okay=False),
     help="Column mapping (TOML) for inventories.",
 )
-@click.option("--schedule", default=None, help="When to harvest (informational, e.g. 'daily').")
+@click.option(
+    "--schedule",
+    default=None,
+    help="When workers harvest it: cron ('0 3 * * *', Hartford time) or @hourly/@daily/@weekly.",
+)
+@click.option(
+    "--role",
+    type=click.Choice(SOURCE_ROLES),
+    default=None,
+    help="What the source tells the plan: an agency's inventory or a portal's publications "
+    "(default: inventory for the inventory kind, portal otherwise).",
+)
 @with_appcontext
 @fail_on_service_errors
 def sources_add(
-    name: str, kind: str, url: str, agency: str | None, mapping: str | None, schedule: str | None
+    name: str,
+    kind: str,
+    url: str,
+    agency: str | None,
+    mapping: str | None,
+    schedule: str | None,
+    role: str | None,
 ) -> None:
     """Register a harvest source."""
     from catalog.services.harvest import add_source
@@ -62,9 +79,36 @@ def sources_add(
         agency_code=agency,
         mapping_path=mapping,
         schedule=schedule,
+        role=role,
     )
     db.session.commit()
-    click.echo(f"Added source {source.name} ({source.kind}) {source.url}")
+    click.echo(f"Added source {source.name} ({source.kind}, {source.role}) {source.url}")
+
+
+@sources.command("edit")
+@click.argument("name")
+@click.option("--url", default=None, help="A new address or path.")
+@click.option("--agency", default=None, help="A new default agency code ('' for none).")
+@click.option("--schedule", default=None, help="A new schedule ('' for none).")
+@click.option("--pause/--resume", "paused", default=None, help="Stop or restart the schedule.")
+@with_appcontext
+@fail_on_service_errors
+def sources_edit(
+    name: str, url: str | None, agency: str | None, schedule: str | None, paused: bool | None
+) -> None:
+    """Change a source; a new schedule takes effect at the workers' next minute."""
+    from catalog.services.harvest import update_source
+
+    changes: dict = {"url": url, "paused": paused}
+    if agency is not None:
+        changes["agency_code"] = agency or None
+    if schedule is not None:
+        changes["schedule"] = schedule or None
+    source = update_source(db.session, name, CLI_ACTOR, **changes)
+    db.session.commit()
+    state = "paused" if source.paused else "active"
+    schedule = source.schedule or "none"
+    click.echo(f"Source {source.name}: {source.url}, schedule {schedule} ({state})")
 
 
 @sources.command("list")
@@ -75,15 +119,19 @@ def sources_list() -> None:
 
     rows = list_sources(db.session)
     jobs = last_jobs(db.session, [s.id for s in rows])
-    table = Table("name", "kind", "url", "agency", "last job", "status", "counts")
+    table = Table(
+        "name", "kind", "role", "url", "agency", "schedule", "last job", "status", "counts"
+    )
     for source in rows:
         job = jobs.get(source.id)
         counts = " ".join(f"{k}={v}" for k, v in job.counts.items()) if job else ""
         table.add_row(
             source.name,
             source.kind,
+            source.role,
             source.url,
             source.agency_code or "",
+            (source.schedule or "") + (" (paused)" if source.paused else ""),
             str(job.id) if job else "",
             job.status if job else "never run",
             counts,

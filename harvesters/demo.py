@@ -1,4 +1,8 @@
-"""The demo's harvest sources: small samples of real public metadata shipped in samples/."""
+"""The demo's harvest sources: small samples of real public metadata shipped in samples/.
+
+None of the samples was published by a Connecticut agency, so none names a default agency:
+their records go to the agency their publisher matches, else to "unassigned" (the CDO's to-do
+list), never to a Connecticut agency that did not publish them."""
 
 from __future__ import annotations
 
@@ -21,19 +25,20 @@ def demo_sources(samples_dir: Path, config_dir: Path) -> list[dict[str, Any]]:
         {
             "name": "demo-cdc",
             "kind": "dcat-us",
+            "role": "portal",
             "url": str(samples_dir / "demo-datasets.json"),
-            "agency_code": "DPH",
         },
         {
             "name": "demo-wa-2013",
             "kind": "dcat-us",
+            "role": "portal",
             "url": str(samples_dir / "harvest" / "data.wa.gov-data-v1.0-2013.json"),
         },
         {
             "name": "demo-dayton-inventory",
             "kind": "inventory",
+            "role": "inventory",
             "url": str(samples_dir / "harvest" / "dayton-montgomery-oh-inventory.csv"),
-            "agency_code": "OPM",
             "mapping_path": config_dir / "inventory_mappings" / "dayton-montgomery-oh.toml",
         },
     ]
@@ -46,8 +51,10 @@ def harvest_demo_sources(session: Session, config: Any, samples_dir: Path) -> li
         source = session.scalar(select(HarvestSource).where(HarvestSource.name == spec["name"]))
         if source is None:
             source = add_source(session, actor=ACTOR, **spec)
-        elif source.url != spec["url"]:
+        else:
             source.url = spec["url"]  # the checkout moved
+            # Demos made before samples were filed honestly: stop filing them under CT agencies.
+            source.agency_code, source.role = None, spec["role"]
         session.commit()
         job = run_harvest(session, source, config)
         counts = ", ".join(f"{v} {k}" for k, v in job.counts.items())

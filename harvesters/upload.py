@@ -59,7 +59,14 @@ def harvest_upload(
     # server (inventories are small).
     settings = {**config, "HARVEST_WORKERS": 0}
     try:
-        job = run_harvest(session, source, settings, location=str(path))
+        job = run_harvest(
+            session,
+            source,
+            settings,
+            location=str(path),
+            trigger="upload",
+            requested_by=actor.email,
+        )
     except HarvestFailed as exc:  # another job of this source is running
         path.unlink(missing_ok=True)
         raise Conflict(str(exc)) from exc

@@ -9,60 +9,12 @@ term (in byte order, as Whoosh's term table needs) and document, and block stati
 from __future__ import annotations
 
 import itertools
-import re
 from array import array
 from dataclasses import dataclass
-from pickle import dumps
 
 import numpy as np
-from whoosh.analysis import RegexTokenizer, StopFilter
-from whoosh.system import pack_uint
 
-from search_index.schema import build_schema
-
-BLOCK = 128  # the W3 codec's postings per block
-
-
-def _stop_words() -> frozenset[str]:
-    """The stop list of the schema's text analyzer, whose other parts ``analyse`` mirrors:
-    RegexTokenizer (default pattern) | LowercaseFilter | StopFilter(minsize=1)."""
-    tokenizer, _lower, stop = build_schema()["description"].analyzer.items
-    assert isinstance(tokenizer, RegexTokenizer) and isinstance(stop, StopFilter)
-    assert tokenizer.expression.pattern == r"[\w\*]+(\.?[\w\*]+)*" and not tokenizer.gaps
-    assert stop.min <= 1 and stop.max is None and stop.renumber
-    return stop.stops
-
-
-_TOKEN = re.compile(r"[\w*]+(?:\.?[\w*]+)*")
-_STOP = _stop_words()
-
-
-def analyse(text: str) -> tuple[list[str], int]:
-    """Indexed words of ``text`` in order (stop words removed) and the position of the first.
-
-    Positions then follow on from the first: Whoosh's StopFilter renumbers the kept words
-    consecutively, starting from the first kept word's original position.
-    """
-    if text.isascii():
-        words = _TOKEN.findall(text.lower())
-    else:  # lowercasing first could change what the regex sees (e.g. "İ")
-        words = [w.lower() for w in _TOKEN.findall(text)]
-    kept = [w for w in words if w not in _STOP]
-    if not kept:
-        return kept, 0
-    first = 0
-    while words[first] in _STOP:
-        first += 1
-    return kept, first
-
-
-def encode_positions(positions: list[int]) -> bytes:
-    """``whoosh.formats.Positions.encode``: the count, then the pickled position deltas."""
-    deltas, base = [], 0
-    for pos in positions:
-        deltas.append(pos - base)
-        base = pos
-    return pack_uint(len(deltas)) + dumps(deltas, 2)
+BLOCK = 128  # postings per block in Whoosh's W3 codec (checked when a builder starts)
 
 
 @dataclass
@@ -70,39 +22,38 @@ class Sorted:
     """A field's postings grouped by term (byte order), then document."""
 
     terms: list[bytes]
-    term_starts: list[int]  # index of each term's first posting; one extra entry at the end
+    term_starts: np.ndarray  # index of each term's first posting; one extra entry at the end
     docs: np.ndarray  # uint32 segment document numbers
-    weights: np.ndarray  # float32
-    values: list[bytes]
-    block_starts: list[int]
+    freq: np.ndarray  # uint32 occurrences per posting (1 for presence fields)
+    weights: np.ndarray  # float32: freq x field boost
+    positions: np.ndarray | None  # uint32, posting after posting (text fields)
+    pos_starts: np.ndarray | None  # index of each term's first position; one extra at the end
     block_max_weight: list[float]
     block_min_length: list[int] | None
     block_max_length: list[int] | None
 
 
 class FieldPostings:
-    """Text fields add words (positions kept); other fields add Whoosh's own index items."""
+    """Words with positions (text fields) or a set of terms per document (everything else)."""
 
-    def __init__(self, text: bool) -> None:
-        self.text = text
-        self.vocab: dict = {}  # text: word -> id; others: (term bytes, weight, value) -> id
+    def __init__(self, positions: bool) -> None:
+        self.positions = positions
+        self.vocab: dict[str, int] = {}
         self._ids = itertools.count()
         self.tids = array("I")
         self.docs = array("I")
         self.pos = array("I")
 
     def add_words(self, docnum: int, words: list[str], start: int) -> None:
+        """Words in order; positions follow on from ``start``."""
         self.tids.extend(map(self.vocab.setdefault, words, self._ids))
         self.docs.extend(itertools.repeat(docnum, len(words)))
         self.pos.extend(range(start, start + len(words)))
 
-    def item_ids(self, items: list[tuple]) -> list[int]:
-        """Ids for (term bytes, freq, weight, value) items; cache them per field value."""
-        return [self.vocab.setdefault((t, w, v), next(self._ids)) for t, _f, w, v in items]
-
-    def add_ids(self, docnum: int, ids: list[int]) -> None:
-        self.tids.extend(ids)
-        self.docs.extend(itertools.repeat(docnum, len(ids)))
+    def add_terms(self, docnum: int, terms: set[str] | list[str]) -> None:
+        """Distinct terms of one document."""
+        self.tids.extend(map(self.vocab.setdefault, terms, self._ids))
+        self.docs.extend(itertools.repeat(docnum, len(terms)))
 
     def __len__(self) -> int:
         return len(self.tids)
@@ -110,8 +61,8 @@ class FieldPostings:
     def sort(self, boost: float, lengths: np.ndarray | None) -> Sorted:
         keys = list(self.vocab)
         vids = np.fromiter(self.vocab.values(), dtype=np.int64, count=len(keys))
-        term_bytes = [k.encode("utf-8") for k in keys] if self.text else [k[0] for k in keys]
-        terms = sorted(set(term_bytes))
+        term_bytes = [k.encode("utf-8") for k in keys]
+        terms = sorted(term_bytes)
         rank_of = {t: i for i, t in enumerate(terms)}
         entry_rank = np.array([rank_of[t] for t in term_bytes], dtype=np.int64)
         by_vid = np.argsort(vids)
@@ -119,27 +70,19 @@ class FieldPostings:
         rank = entry_rank[entry]
         order = np.argsort(rank, kind="stable")  # documents (and positions) stay in order
         docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
-        rank, entry = rank[order], entry[order]
+        rank = rank[order]
         n = len(rank)
         new = np.ones(n, dtype=bool)
         new[1:] = (rank[1:] != rank[:-1]) | (docs[1:] != docs[:-1])
         starts = np.flatnonzero(new)
+        freq = np.diff(np.append(starts, n)).astype(np.uint32)
         rank, docs = rank[starts], docs[starts]
-        if self.text:
-            pos = np.frombuffer(self.pos, dtype=np.uint32)[order]
-            freq = np.diff(np.append(starts, n))
-            first = pos[starts]
-            table = [pack_uint(1) + dumps([p], 2) for p in range(int(first.max()) + 1)]
-            values = [table[p] for p in first.tolist()]
-            for i in np.flatnonzero(freq > 1).tolist():
-                s = int(starts[i])
-                values[i] = encode_positions(pos[s : s + int(freq[i])].tolist())
-            weights = (freq * boost).astype(np.float32)
-        else:
-            entry = entry[starts]
-            weights = np.array([k[1] for k in keys], dtype=np.float32)[entry]
-            values = [keys[e][2] for e in entry.tolist()]
-        term_first = np.flatnonzero(np.r_[True, rank[1:] != rank[:-1]])
+        term_first = np.flatnonzero(np.r_[True, rank[1:] != rank[:-1]]) if len(rank) else starts
+        positions = pos_starts = None
+        if self.positions:
+            positions = np.frombuffer(self.pos, dtype=np.uint32)[order]
+            pos_starts = np.append(starts[term_first], n).astype(np.uint64)
+        weights = (freq * boost).astype(np.float32)
         counts = np.diff(np.append(term_first, len(rank)))
         nblocks = -(-counts // BLOCK)
         block_term_first = np.repeat(term_first, nblocks)
@@ -147,16 +90,19 @@ class FieldPostings:
         block_starts = block_term_first + BLOCK * within
         out = Sorted(
             terms=[terms[r] for r in rank[term_first].tolist()],
-            term_starts=[*term_first.tolist(), len(rank)],
+            term_starts=np.append(term_first, len(rank)).astype(np.uint64),
             docs=docs,
+            freq=freq,
             weights=weights,
-            values=values,
-            block_starts=block_starts.tolist(),
-            block_max_weight=np.maximum.reduceat(weights, block_starts).tolist(),
+            positions=positions,
+            pos_starts=pos_starts,
+            block_max_weight=np.maximum.reduceat(weights, block_starts).tolist()
+            if len(block_starts)
+            else [],
             block_min_length=None,
             block_max_length=None,
         )
-        if lengths is not None:
+        if lengths is not None and len(block_starts):
             doc_lengths = lengths[docs]
             out.block_min_length = np.minimum.reduceat(doc_lengths, block_starts).tolist()
             out.block_max_length = np.maximum.reduceat(doc_lengths, block_starts).tolist()

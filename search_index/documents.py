@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Agency, Dataset, Distribution
-from search_index.schema import MULTI_SEPARATOR, conformance_band, review_state
+from search_index.schema import MULTI_SEPARATOR, conformance_band, review_state, time_key
 
 _MEDIA_FORMATS = {
     "text/csv": "CSV",
@@ -51,6 +51,9 @@ class Record:
     review_status: str | None = None
     modified_at: datetime | None = None
     status: str = "active"
+    license: str | None = None
+    updated_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 def normalise_format(fmt: str | None, media_type: str | None) -> str | None:
@@ -76,36 +79,51 @@ def _formats(pairs: Iterable[tuple[str | None, str | None]]) -> list[str]:
 
 
 def _multi(values: Iterable[str]) -> str:
-    return MULTI_SEPARATOR.join(v.strip() for v in values if v and v.strip())
+    cleaned = (v.replace(MULTI_SEPARATOR, " ").strip() for v in values if v)
+    return MULTI_SEPARATOR.join(dict.fromkeys(v for v in cleaned if v))
 
 
 def document_for(record: Record) -> dict[str, Any]:
+    """What the index stores of a dataset (Whoosh's ``add_document`` takes the same dict)."""
+    keywords = " ; ".join(record.keywords)
     doc: dict[str, Any] = {
         "id": record.id,
         "title": record.title,
         "description": record.description,
-        "keywords": " ; ".join(record.keywords),
+        "keywords": keywords,
+        "words": "\n".join((record.title, keywords, record.description)),
         "agency": record.agency,
         "access_level": record.access_level,
         "conformance": conformance_band(record.conformance_score),
         "review_status": review_state(record.review_status),
         "status": record.status,
-        "title_sort": record.title.casefold().encode("utf-8")[:200],
-        "score": record.conformance_score if record.conformance_score is not None else -1,
+        "score": record.conformance_score,
     }
-    if record.themes:
-        doc["theme"] = _multi(record.themes)
-    if record.formats:
-        doc["format"] = _multi(record.formats)
-    if record.modified_at is not None:
-        doc["modified"] = record.modified_at
-    return doc
+    for name, value in (
+        ("modified", record.modified_at),
+        ("updated", record.updated_at),
+        ("created", record.created_at),
+    ):
+        if value is not None:
+            doc[name] = time_key(value)
+    if record.license and record.license.strip():
+        doc["license"] = record.license.strip()
+    for name, values in (
+        ("theme", record.themes),
+        ("format", record.formats),
+        ("keyword", record.keywords),
+    ):
+        joined = _multi(values)
+        if joined:
+            doc[name] = joined
+    text = ("title", "description", "keywords", "words")
+    return {k: v for k, v in doc.items() if v is not None and (v != "" or k in text)}
 
 
 # Dataset columns a Record needs (the agency code comes from a join).
 _COLUMNS = (
     "id", "title", "description", "keyword", "theme", "access_level", "conformance_score",
-    "review_status", "modified_at", "status",
+    "review_status", "modified_at", "status", "license", "updated_at", "created_at",
 )  # fmt: skip
 
 
@@ -151,4 +169,7 @@ def iter_records(
                     review_status=values["review_status"],
                     modified_at=values["modified_at"],
                     status=values["status"],
+                    license=values["license"],
+                    updated_at=values["updated_at"],
+                    created_at=values["created_at"],
                 )

@@ -6,10 +6,13 @@ detected when opened and rebuilt from the database.
 
 from __future__ import annotations
 
-from whoosh import analysis, fields
-from whoosh.columns import VarBytesColumn
+from datetime import datetime, timedelta
 
-SCHEMA_VERSION = 3
+from whoosh import analysis, fields, formats
+
+from search_index.analysis import whoosh_analyzer
+
+SCHEMA_VERSION = 4
 
 # Facets in the order the API and the page show them: URL parameter -> index field.
 FACETS = {
@@ -20,10 +23,15 @@ FACETS = {
     "conformance": "conformance",
     "review_status": "review_status",
 }
-# Facets whose field holds several values per dataset (counted from postings, not a column).
-MULTI_VALUED = ("theme", "format")
-TEXT_FIELDS = ("title", "description", "keywords")
+# Every field a ``field:value`` query or a filter may name: public metadata only. (``format``
+# is public only where the dataset's distributions are: see ``Visibility``.)
+FILTER_FIELDS = (*FACETS.values(), "keyword", "license")
+SINGLE_VALUED = ("agency", "access_level", "conformance", "review_status", "status", "license")
+MULTI_VALUED = ("theme", "format", "keyword")
+TEXT_FIELDS = ("title", "keywords", "description")  # scoring order: sums follow it
 FIELD_BOOSTS = {"title": 4.0, "keywords": 2.0, "description": 1.0}
+EXACT_FIELD = "words"  # every unstemmed word of the text fields: exact matches and prefixes
+SORT_COLUMNS = ("modified", "updated", "created", "score")
 CONFORMANCE_BANDS = ("high", "medium", "low", "unscored")
 REVIEW_STATES = (
     "identified",
@@ -34,6 +42,9 @@ REVIEW_STATES = (
     "restricted",
     "none",
 )
+MULTI_SEPARATOR = "\x1f"
+MISSING_TIME = -(2**63)  # sorts after every date when newest come first
+EPOCH = datetime(1970, 1, 1)
 
 
 def conformance_band(score: int | None) -> str:
@@ -51,39 +62,41 @@ def review_state(status: str | None) -> str:
     return status or "none"
 
 
-MULTI_SEPARATOR = "\x1f"
+def time_key(value: datetime | None) -> int:
+    """Microseconds since 1970 (naive UTC), or ``MISSING_TIME``."""
+    if value is None:
+        return MISSING_TIME
+    return (value.replace(tzinfo=None) - EPOCH) // timedelta(microseconds=1)
 
 
-def _multi_valued() -> fields.KEYWORD:
+def _multi_valued() -> fields.FieldType:
     """Exact values (commas and spaces kept), several per document."""
-    field = fields.KEYWORD(sortable=True)
-    field.analyzer = analysis.RegexTokenizer(r"[^\x1f]+") | analysis.StripFilter()
-    return field
+    tokenizer = analysis.RegexTokenizer(r"[^\x1f]+") | analysis.StripFilter()
+    return fields.FieldType(formats.Existence(), tokenizer)
 
 
 def build_schema() -> fields.Schema:
-    """Text fields are analysed without stemming (clean spelling suggestions, exact prefixes).
-
-    Stored fields are only ``id`` and ``title`` (autocomplete); snippets are cut from the
-    database text of the page being shown, so the index never returns more than it must.
-    """
-    text = analysis.StandardAnalyzer(minsize=1)
-    facet = {"sortable": True}
+    """Text fields are stemmed (scored, with positions for phrases); ``words`` keeps every
+    exact word once per document. Stored fields hold what the per-segment columns are read back
+    from when Whoosh merges segments (``sidecar.from_segment``)."""
+    stemmed = whoosh_analyzer(stemming=True)
     return fields.Schema(
-        id=fields.ID(stored=True, unique=True, sortable=True),
-        title=fields.TEXT(analyzer=text, stored=True, phrase=True),
-        description=fields.TEXT(analyzer=text, phrase=True),
-        keywords=fields.TEXT(analyzer=text, phrase=True),
-        agency=fields.ID(**facet),
-        access_level=fields.ID(**facet),
-        conformance=fields.ID(**facet),
-        review_status=fields.ID(**facet),
-        status=fields.ID(**facet),
-        # Several values per dataset, joined with MULTI_SEPARATOR in the document.
+        id=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(analyzer=stemmed, stored=True, phrase=True),
+        description=fields.TEXT(analyzer=stemmed, phrase=True),
+        keywords=fields.TEXT(analyzer=stemmed, phrase=True),
+        words=fields.FieldType(formats.Existence(), whoosh_analyzer(stemming=False)),
+        agency=fields.ID(),
+        access_level=fields.ID(),
+        conformance=fields.ID(),
+        review_status=fields.ID(),
+        status=fields.ID(),
+        license=fields.ID(),
         theme=_multi_valued(),
         format=_multi_valued(),
-        # Sort keys: columns only (not searchable).
-        title_sort=fields.COLUMN(VarBytesColumn()),
-        modified=fields.DATETIME(sortable=True),
-        score=fields.NUMERIC(int, bits=32, sortable=True, signed=True),
+        keyword=_multi_valued(),
+        modified=fields.STORED(),
+        updated=fields.STORED(),
+        created=fields.STORED(),
+        score=fields.STORED(),
     )

@@ -1,27 +1,45 @@
-"""Search as the web page and the API use it: ids from the index, rows from the database."""
+"""Search as the catalog's callers use it: pages, API, CKAN, exports and autocomplete.
+
+``search_datasets`` gives a page of rows (ids from the index, rows from the database in one
+query, index order kept) with facets and highlighted snippets; ``search_ids`` gives every
+matching id in order (the CSV/XLSX exports). Both run ``engine.run`` with the viewer's
+``Visibility``: one query path, one visibility rule.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from threading import Lock
 
+from flask import current_app, has_app_context
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from whoosh import highlight
 
+from catalog.errors import ServiceError
 from catalog.models import Dataset, User
-from search_index.documents import iter_records
-from search_index.query import ANONYMOUS, SearchOutcome, SearchParams, Visibility, run_search
-from search_index.query import suggest_completions as _complete
-from search_index.schema import TEXT_FIELDS, build_schema
+from search_index import engine, follow
+from search_index.analysis import whoosh_analyzer
+from search_index.params import ANONYMOUS, SearchParams, Visibility
 from search_index.store import IndexStore
+from search_index.view import IndexView
 
 log = logging.getLogger(__name__)
 
-_ANALYZER = build_schema()["description"].analyzer
+_ANALYZER = whoosh_analyzer(stemming=True)
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=240, surround=60)
 _FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
+RESULT_CACHE_SIZE = 512
+
+
+class IndexUnavailable(ServiceError):
+    """No usable index yet (the follower is building it): searches answer 503."""
+
+    status = 503
 
 
 @dataclass
@@ -43,6 +61,7 @@ class SearchPage:
 
 
 def visibility_for(viewer: User | None) -> Visibility:
+    """The one visibility rule: what this viewer may learn from the index."""
     if viewer is None or not viewer.is_active:
         return ANONYMOUS
     if viewer.is_cdo_or_admin:
@@ -50,56 +69,65 @@ def visibility_for(viewer: User | None) -> Visibility:
     return Visibility(agencies=frozenset(a.code for a in viewer.agencies))
 
 
-def ensure_index(store: IndexStore, session: Session) -> None:
-    """Build the index from the database when it is missing or from an older schema version."""
-    if store.status() == "ok":
-        return
-    with store.exclusive_build():
-        state = store.status()
-        if state == "ok":  # another thread built it meanwhile
-            return
-        log.warning("Search index %s at %s: rebuilding from the database.", state, store.root)
-        rebuild(store, session)
+def current_view(store: IndexStore, session: Session) -> IndexView:
+    """The view to search. Following in the background (production), the follower keeps it
+    current; otherwise (tests) catch up here first, building a missing index."""
+    following = has_app_context() and current_app.config.get("INDEX_FOLLOW_SECONDS", 0) > 0
+    if following:
+        from search_index import ensure_follower
+
+        ensure_follower(current_app._get_current_object())
+    else:
+        follow.catch_up(store, session.get_bind())
+    view = store.view()
+    if view is None:
+        raise IndexUnavailable("The search index is being built; try again in a minute.")
+    return view
 
 
-def rebuild(store: IndexStore, session: Session, progress=None) -> int:
-    """Rebuild from every dataset row, then catch up with what changed meanwhile."""
-    count, changed = store.build(iter_records(session), progress=progress)
-    if changed:
-        reindex(store, session, changed)
-    return count
+def outcome_for(view: IndexView, params: SearchParams, visibility: Visibility) -> engine.Outcome:
+    """Pages of results, cached per view (a view never changes)."""
+    cache = _cache(view)
+    key = (params.key, visibility.key)
+    with cache[1]:
+        found = cache[0].get(key)
+        if found is not None:
+            cache[0].move_to_end(key)
+            return found
+    found = engine.run(view, params, visibility)
+    with cache[1]:
+        cache[0][key] = found
+        while len(cache[0]) > RESULT_CACHE_SIZE:
+            cache[0].popitem(last=False)
+    return found
 
 
-def reindex(
-    store: IndexStore,
-    session: Session,
-    ids: set[str],
-    deleted: set[str] = frozenset(),
-    *,
-    merge: bool = True,
-) -> None:
-    """Index these datasets afresh from the database (ids no longer there are removed)."""
-    records = list(iter_records(session, sorted(ids))) if ids else []
-    found = {r.id for r in records}
-    store.update(records, delete_ids=sorted((set(ids) - found) | set(deleted)), merge=merge)
+def _cache(view: IndexView) -> tuple[OrderedDict, Lock]:
+    cache = getattr(view, "_results", None)
+    if cache is None:
+        cache = view.__dict__.setdefault("_results", (OrderedDict(), Lock()))
+    return cache
+
+
+def search_outcome(
+    store: IndexStore, session: Session, params: SearchParams, viewer: User | None
+) -> engine.Outcome:
+    """A page of ids with the total and facets (CKAN's package_search loads its own rows)."""
+    return outcome_for(current_view(store, session), params, visibility_for(viewer))
 
 
 def search_datasets(
     store: IndexStore, session: Session, params: SearchParams, viewer: User | None
 ) -> SearchPage:
-    ensure_index(store, session)
-    with store.view() as view:
-        if view is None:  # removed between the check and now: try once more
-            outcome = SearchOutcome(total=0, ids=[], facets={})
-        else:
-            outcome = run_search(view, params, visibility_for(viewer))
+    outcome = search_outcome(store, session, params, viewer)
     rows = {}
     if outcome.ids:
         rows = {
             d.id: d for d in session.scalars(select(Dataset).where(Dataset.id.in_(outcome.ids)))
         }
-    terms = {text for _field, text in outcome.terms}
-    hits = [SearchHit(rows[i], snippet_for(rows[i], terms)) for i in outcome.ids if i in rows]
+    hits = [
+        SearchHit(rows[i], snippet_for(rows[i], outcome.stems)) for i in outcome.ids if i in rows
+    ]
     return SearchPage(
         total=outcome.total,
         page=params.page,
@@ -112,11 +140,20 @@ def search_datasets(
     )
 
 
-def snippet_for(dataset: Dataset, terms: set[str]) -> Markup:
+def search_ids(
+    store: IndexStore, session: Session, params: SearchParams, viewer: User | None
+) -> list[str]:
+    """Every id matching ``params`` (from its offset), in the search's order."""
+    view = current_view(store, session)
+    params = dataclasses.replace(params, facets=())
+    return engine.run(view, params, visibility_for(viewer), limit=view.n).ids
+
+
+def snippet_for(dataset: Dataset, stems: frozenset[str]) -> Markup:
     """Highlighted text from the public description (or title); HTML-escaped."""
     text = dataset.description or ""
-    if terms and text:
-        html = highlight.highlight(text, terms, _ANALYZER, _FRAGMENTER, _FORMATTER, top=2)
+    if stems and text:
+        html = highlight.highlight(text, stems, _ANALYZER, _FRAGMENTER, _FORMATTER, top=2)
         if html:
             return Markup(html)  # noqa: S704 - HtmlFormatter escapes the text it copies
     if len(text) > 240:
@@ -125,9 +162,10 @@ def snippet_for(dataset: Dataset, terms: set[str]) -> Markup:
 
 
 def suggest(store: IndexStore, session: Session, text: str, limit: int = 8) -> list[dict]:
-    ensure_index(store, session)
-    with store.view() as view:
-        return [] if view is None else _complete(view, text, limit)
+    return engine.complete(current_view(store, session), text, limit)
 
 
-__all__ = ["TEXT_FIELDS", "SearchHit", "SearchPage", "rebuild", "search_datasets", "suggest"]
+def rebuild(store: IndexStore, session: Session, progress=None) -> int:
+    """Rebuild from every dataset row (``manage.py index rebuild``, the demo, benchmarks)."""
+    with store.exclusive_build():
+        return follow.rebuild(store, session.get_bind(), progress=progress)

@@ -11,32 +11,35 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 
 import search_index
 from catalog import create_app
 from catalog.db import Base, db
-from catalog.models import Dataset, User
+from catalog.models import AuditEvent, Dataset, User
 from catalog.services import users as users_service
 from catalog.services.bootstrap import init_catalog
 from catalog.services.datasets import create_dataset
+from catalog.services.plan_io import load_plan_versions
 from catalog.services.users import create_user, issue_token
 from tests.live_server import serve
+from tests.plan_fixtures import (  # noqa: F401  (fixtures for the plan's work)
+    dph_sources,
+    freeze_today,
+    harvest_named,
+    inventory_file,
+    login,
+    period_history,
+    portal_file,
+)
 
 # Everything a test reads lives in the repository; tests/fixtures/SOURCES.md names each source.
 FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
 FIXTURES = FIXTURE_DIR / "real"
 CHROMIUM = os.environ.get("CATALOG_CHROMIUM", "/usr/bin/chromium")
 # Tables filled by `init` from config/ and kept between tests.
-REFERENCE_TABLES = {
-    "agency",
-    "plan_version",
-    "plan_principle",
-    "plan_goal",
-    "plan_objective",
-    "plan_focal_point",
-    "legal_authority",
-}
+PLAN_TABLES = ("plan_version", "plan_principle", "plan_goal", "plan_objective", "plan_focal_point")
+REFERENCE_TABLES = {"agency", "legal_authority", *PLAN_TABLES}
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -101,10 +104,22 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     db.session.remove()
     with db.engine.begin() as conn:
+        # The CDO writes the plan in the catalog (every edit audited): a test that did puts the
+        # shipped plan back, so the next test starts from what `init` loads.
+        plan_written = conn.execute(
+            select(AuditEvent.id).where(AuditEvent.action.startswith("plan.")).limit(1)
+        ).first()
         for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in REFERENCE_TABLES:
+            if table.name not in REFERENCE_TABLES or (plan_written and table.name in PLAN_TABLES):
                 conn.execute(delete(table))
-    search_index.clear_index(request.getfixturevalue("app"))
+    application = request.getfixturevalue("app")
+    if plan_written:
+        with application.app_context():
+            load_plan_versions(db.session, Path(application.config["CONFIG_DIR"]) / "plan")
+            db.session.execute(delete(AuditEvent))  # the import's own events
+            db.session.commit()
+            db.session.remove()
+    search_index.clear_index(application)
 
 
 @pytest.fixture
@@ -210,3 +225,33 @@ def live_server(app: Flask) -> Iterator[str]:
     """The test app served over real HTTP on 127.0.0.1 (for Chromium and ckanapi)."""
     with serve(app) as url:
         yield url
+
+
+@pytest.fixture
+def plan_objectives(app: Flask) -> dict[str, str]:
+    """Goals G1 (objectives G1.1, G1.2) and G2 (G2.1) written by the CDO into the 2025-2026
+    plan (the shipped versions have none: their text is not known). The cleanup restores it."""
+    from catalog.services.plan_authoring import save_element
+
+    with app.app_context():
+        cdo = create_user(db.session, "plan-author@opm.ct.gov", "cdo", password=None)
+        for goal, term, title in (
+            ("G1", "two-year", "Document every dataset"),
+            ("G2", "longer-term", "Review every obstacle to sharing"),
+        ):
+            save_element(
+                db.session, "2025-2026", "goal", {"key": goal, "term": term, "title": title}, cdo
+            )
+        for goal, key, text, target in (
+            ("G1", "G1.1", "Publish a data dictionary for each dataset", 80),
+            ("G1", "G1.2", "Name a steward for each dataset", 100),
+            ("G2", "G2.1", "Close every sharing review on time", 100),
+        ):
+            save_element(
+                db.session, "2025-2026", "objective",
+                {"key": key, "text": text, "metric": "percent of datasets", "target": str(target),
+                 "unit": "percent", "due": "2026-12-31"},
+                cdo, goal_key=goal,
+            )  # fmt: skip
+        db.session.commit()
+    return {"plan": "2025-2026", "goal": "G1", "objective": "G1.1"}

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         datasets,
         harvest,
         openapi,
+        plan_work,
         progress,
         reviews,
         search,

@@ -26,7 +26,14 @@ def list_datasets():
     get:
       summary: Search and list datasets
       parameters:
-        - {in: query, name: q, schema: {type: string}}
+        - in: query
+          name: q
+          description: >
+            Words (all must match, in any form), "a phrase", prefix*, OR, AND, NOT or -word,
+            brackets, and field:value on agency, theme, access_level, format, conformance,
+            review_status, keyword and license. A query too long, too deep or too broad is
+            refused with 400 and a plain reason under errors.q.
+          schema: {type: string, maxLength: 500}
         - {in: query, name: agency, schema: {type: string}}
         - {in: query, name: theme, schema: {type: string}}
         - {in: query, name: access_level, schema: {type: string}}

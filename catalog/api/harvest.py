@@ -1,17 +1,19 @@
-"""/api/v1/harvest: sources with their last job, a job's per-record outcomes, errors as CSV."""
+"""/api/v1/harvest: sources with their last job, queueing a job ("Run now"), a job's status,
+progress and per-record outcomes, errors as CSV."""
 
 from __future__ import annotations
 
-from flask import Response, abort, jsonify, request, url_for
+from flask import Response, abort, current_app, jsonify, request, url_for
 from sqlalchemy import select
 
-from catalog.api.auth import api_user
+from catalog.api.auth import api_user, require_token_user
 from catalog.api.blueprint import api_v1
 from catalog.api.params import page_params
 from catalog.db import db
 from catalog.models import Dataset, HarvestJob, HarvestRecord, HarvestSource, User
 from catalog.permissions import can_manage_source, can_see_internal
 from catalog.services import harvest as harvest_service
+from catalog.services import harvest_jobs
 
 
 def job_summary(job: HarvestJob | None, details: bool = True) -> dict | None:
@@ -23,8 +25,12 @@ def job_summary(job: HarvestJob | None, details: bool = True) -> dict | None:
         "id": job.id,
         "status": job.status,
         "counts": job.counts,
-        "started": _time(job.started_at),
+        "queued": _time(job.queued_at),
+        "started": _time(job.started_at) if job.status != "queued" else None,
         "finished": _time(job.finished_at),
+        "trigger": job.trigger,
+        "attempts": job.attempts,
+        "progress": {"read": job.progress, "expected": job.expected, "percent": job.percent},
     }
     if details:
         summary["error"] = job.error
@@ -57,6 +63,7 @@ def _source(source: HarvestSource, job: HarvestJob | None, viewer: User | None) 
     item = {
         "name": source.name,
         "kind": source.kind,
+        "role": source.role,
         "agency": source.agency_code,
         "url": source.url if details else None,
         "last_job": job_summary(job, details),
@@ -64,6 +71,46 @@ def _source(source: HarvestSource, job: HarvestJob | None, viewer: User | None) 
     if details:
         item["schedule"] = source.schedule
     return item
+
+
+@api_v1.post("/harvest/sources/<name>/jobs")
+def queue_harvest_job(name: str):
+    """Queue a harvest of a source ("Run now").
+    ---
+    post:
+      summary: Queue a harvest; a worker runs it. Pressing twice while it waits queues one run.
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: path, name: name, required: true, schema: {type: string}}
+      responses:
+        202:
+          description: Queued (or the job already waiting); follow it at the Location
+          content: {application/json: {schema: HarvestJobQueued}}
+        401: {description: No or bad token, content: {application/json: {schema: Errors}}}
+        403:
+          description: Not a steward of the source's agency, the CDO or an admin
+          content: {application/json: {schema: Errors}}
+        404: {description: No such source, content: {application/json: {schema: Errors}}}
+        409:
+          description: The source has a job running
+          content: {application/json: {schema: Errors}}
+    """
+    actor = require_token_user()
+    source = harvest_service.get_source(db.session, name)
+    job, new = harvest_jobs.queue_job(
+        db.session,
+        source,
+        actor,
+        trigger="api",
+        dead_after=int(current_app.config["HARVEST_JOB_TIMEOUT_SECONDS"]),
+    )
+    db.session.commit()
+    if new:
+        current_app.extensions["job_queue"].enqueue_harvest(job.id)
+    response = jsonify(id=job.id, status=job.status, new=new)
+    response.status_code = 202
+    response.headers["Location"] = url_for("api_v1.get_harvest_job", job_id=job.id)
+    return response
 
 
 @api_v1.get("/harvest/jobs/<int:job_id>")

@@ -98,20 +98,39 @@ class HarvestCountsSchema(Schema):
     failed = fields.Integer(required=True)
 
 
+class HarvestProgressSchema(Schema):
+    read = fields.Integer(required=True)
+    expected = fields.Integer(allow_none=True)
+    percent = fields.Integer(allow_none=True)
+
+
 class HarvestJobSummarySchema(Schema):
     id = fields.Integer(required=True)
-    status = fields.String(required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(("queued", "running", "succeeded", "failed"))
+    )
     counts = fields.Nested(HarvestCountsSchema, required=True)
-    started = fields.String()
+    queued = fields.String(allow_none=True)
+    started = fields.String(allow_none=True)
     finished = fields.String(allow_none=True)
     error = fields.String(
         allow_none=True, metadata={"description": "For the source's stewards and the CDO only"}
     )
+    trigger = fields.String()
+    attempts = fields.Integer()
+    progress = fields.Nested(HarvestProgressSchema)
+
+
+class HarvestJobQueuedSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    new = fields.Boolean(required=True)
 
 
 class HarvestSourceSchema(Schema):
     name = fields.String(required=True)
     kind = fields.String(required=True)
+    role = fields.String(required=True, metadata={"enum": ["inventory", "portal"]})
     url = fields.String(
         allow_none=True,
         metadata={"description": "Null except for the source's stewards and the CDO"},
@@ -148,9 +167,48 @@ class HarvestJobOutputSchema(HarvestJobSummarySchema):
     records = fields.Nested(HarvestRecordPageSchema, required=True)
 
 
+class ReconciliationItemSchema(Schema):
+    id = fields.String(required=True)
+    identifier = fields.String(required=True)
+    title = fields.String(required=True)
+    agency = fields.String(required=True)
+    access_level = fields.String(required=True)
+
+
+class ReconciliationSchema(Schema):
+    inventoried_not_published = fields.List(fields.Nested(ReconciliationItemSchema), required=True)
+    published_not_inventoried = fields.List(fields.Nested(ReconciliationItemSchema), required=True)
+    access_mismatch = fields.List(fields.Nested(ReconciliationItemSchema), required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class AccessPlanInputSchema(Schema):
+    identifier = fields.String(required=True)
+    target_date = fields.Date(required=True)
+
+
+class AccessPlanEntrySchema(Schema):
+    id = fields.String(required=True)
+    identifier = fields.String(required=True)
+    title = fields.String(required=True)
+    target_date = fields.Date(required=True)
+    status = fields.String(required=True, metadata={"enum": ["published", "due", "late"]})
+
+
+class AccessPlanSchema(Schema):
+    agency = fields.String(required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    items = fields.List(fields.Nested(AccessPlanEntrySchema), required=True)
+
+
 SCHEMAS = {
+    "Reconciliation": ReconciliationSchema,
+    "AccessPlanInput": AccessPlanInputSchema,
+    "AccessPlanEntry": AccessPlanEntrySchema,
+    "AccessPlan": AccessPlanSchema,
     "HarvestSourceList": HarvestSourceListSchema,
     "HarvestJobOutput": HarvestJobOutputSchema,
+    "HarvestJobQueued": HarvestJobQueuedSchema,
     "Errors": ErrorsSchema,
     "DatasetInput": DatasetInputSchema,
     "DatasetPatch": DatasetInputSchema(partial=True),

@@ -1,44 +1,57 @@
 """The CKAN actions, as plain functions of a session and the request's parameters.
 
-Search is SQL over the database for now (``catalog.exports.selection``); the search index can
-take over ``q`` later by replacing ``_matching_query`` with a query on ids it returns.
+``package_search`` is answered by the catalog's search (``search_index``): CKAN's ``q`` and
+``fq`` are read by the catalog's query language with CKAN's field names as aliases,
+``facet.field``, ``sort``, ``rows`` and ``start`` map onto the same search parameters, so a
+CKAN client gets exactly what ``/api/v1/datasets`` and the exports give for the same query.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.ckan.packages import dataset_id_from_name, organization_dict, package_dict
-from catalog.exports.selection import (
-    DatasetFilters,
-    filtered_query,
-    format_match,
-    json_list_contains,
-)
-from catalog.models import STATUS_ACTIVE, Agency, Dataset, Distribution
+from catalog.exports.selection import datasets_by_ids
+from catalog.models import STATUS_ACTIVE, Agency, Dataset
+from search_index import IndexStore, QueryError, SearchParams, SortKey, search_outcome
 
 CKAN_VERSION = "2.10.4"
 ROWS_DEFAULT = 10
 ROWS_MAX = 1000
-FACET_FIELDS = ("organization", "tags", "groups", "res_format", "license_id")
-FILTER_FIELDS = (*FACET_FIELDS, "owner_org", "name", "id", "access_level", "accessLevel")
-TEXT_FIELDS = ("title", "notes", "text", "description")
-SORT_FIELDS = {
-    "metadata_modified": Dataset.updated_at,
-    "metadata_created": Dataset.created_at,
-    "title_string": Dataset.title,
-    "title": Dataset.title,
-    "name": Dataset.title,
-    "id": Dataset.id,
+# CKAN's facet names -> the index's facets.
+FACET_FIELDS = {
+    "organization": "agency",
+    "tags": "keyword",
+    "groups": "theme",
+    "res_format": "format",
+    "license_id": "license",
 }
-FQ_TERM = re.compile(r'([+-]?)([A-Za-z_.]+):(?:"([^"]*)"|(\S+))')
+# Field names a CKAN client may use in q and fq ("" reads the value as words).
+ALIASES = {
+    **FACET_FIELDS,
+    "owner_org": "agency",
+    "accesslevel": "access_level",
+    "id": "id",
+    "title": "",
+    "notes": "",
+    "text": "",
+    "description": "",
+}
+SORT_FIELDS = {
+    "score": "relevance",
+    "metadata_modified": "updated",
+    "metadata_created": "created",
+    "title_string": "title",
+    "title": "title",
+    "name": "title",
+    "id": "id",
+}
+NAME_TERM = re.compile(r'\bname:("?)[a-z0-9_-]*?-?([0-9a-f]{16})\1(?=\s|$|\))')
 
 
 class CkanError(Exception):
@@ -64,33 +77,8 @@ def validation_error(field: str, message: str) -> CkanError:
     return CkanError("Validation Error", 409, None, **{field: [message]})
 
 
-@dataclass
-class Search:
-    q: str | None
-    filters: list[tuple[bool, str, str]]  # (negated, field, value)
-    rows: int
-    start: int
-    sort: str
-    facet_fields: list[str]
-    facet_limit: int
-
-
-def parse_search(params: dict[str, Any]) -> Search:
-    q = str(params.get("q") or "").strip()
-    filters = _parse_fq(str(params.get("fq") or ""))
-    # Field terms written into q (organization:dph) act as filters, as Solr would treat them.
-    if q and ":" in q and q != "*:*":
-        # Text fields (title:, notes:, text:) become words; other field terms act as filters.
-        words = [
-            quoted or bare
-            for _sign, field, quoted, bare in FQ_TERM.findall(q)
-            if field in TEXT_FIELDS
-        ]
-        filters += _parse_fq(FQ_TERM.sub(_keep_filter_term, q))
-        q = " ".join([FQ_TERM.sub(" ", q).strip(), *words]).strip()
-    rows = _int(params, "rows", ROWS_DEFAULT, 0, ROWS_MAX)
-    start = _int(params, "start", 0, 0, 10_000_000)
-    facet_limit = _int(params, "facet.limit", 50, -1, 1000)
+def search_params(params: dict[str, Any]) -> SearchParams:
+    """CKAN's package_search parameters as the catalog's search parameters."""
     facet_fields = params.get("facet.field") or []
     if isinstance(facet_fields, str):
         try:
@@ -104,29 +92,40 @@ def parse_search(params: dict[str, Any]) -> Search:
         raise validation_error(
             "facet.field", f"Unsupported facet {unknown[0]!r}; use {', '.join(FACET_FIELDS)}."
         )
-    return Search(
-        q=None if q in ("", "*:*") else q,
-        filters=filters,
-        rows=rows,
-        start=start,
-        sort=str(params.get("sort") or "score desc, metadata_modified desc"),
-        facet_fields=facet_fields,
-        facet_limit=facet_limit,
+    q = str(params.get("q") or "").strip()
+    rows = _int(params, "rows", ROWS_DEFAULT, 0, ROWS_MAX)
+    return SearchParams(
+        q="" if q == "*:*" else _names_as_ids(q),
+        fq=_names_as_ids(str(params.get("fq") or "")),
+        sort=_sort(str(params.get("sort") or "score desc, metadata_modified desc")),
+        per_page=rows,
+        start=_int(params, "start", 0, 0, 10_000_000),
+        facets=tuple(FACET_FIELDS[f] for f in facet_fields),
+        facet_limit=_int(params, "facet.limit", 50, -1, 1000),
+        aliases=tuple(ALIASES.items()),
     )
 
 
-def package_search(session: Session, params: dict[str, Any], site_url: str) -> dict[str, Any]:
-    search = parse_search(params)
-    query = _matching_query(search)
-    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordered = query.order_by(*_order(search.sort)).limit(search.rows).offset(search.start)
-    results = [package_dict(d, site_url) for d in session.scalars(ordered)]
-    facets = {
-        field: _facet(session, query, field, search.facet_limit) for field in search.facet_fields
-    }
+def package_search(
+    session: Session, store: IndexStore, params: dict[str, Any], site_url: str
+) -> dict[str, Any]:
+    """As an anonymous visitor sees it (CKAN clients do not sign in)."""
+    search = search_params(params)
+    try:
+        page = search_outcome(store, session, search, None)
+    except QueryError as exc:
+        raise validation_error(exc.field, exc.message) from None
+    results = [package_dict(d, site_url) for d in datasets_by_ids(session, page.ids)]
+    names = {v: k for k, v in FACET_FIELDS.items()}
+    facets = {}
+    for field, counts in page.facets.items():
+        lower = field == "agency"  # CKAN organizations are named in lower case
+        facets[names[field]] = {
+            (c["value"].lower() if lower else c["value"]): c["count"] for c in counts
+        }
     return {
-        "count": count,
-        "sort": search.sort,
+        "count": page.total,
+        "sort": str(params.get("sort") or "score desc, metadata_modified desc"),
         "results": results,
         "facets": facets,
         "search_facets": {
@@ -139,6 +138,25 @@ def package_search(session: Session, params: dict[str, Any], site_url: str) -> d
             for field, counts in facets.items()
         },
     }
+
+
+def _names_as_ids(text: str) -> str:
+    """``name:<package name>`` becomes ``id:<the id inside it>``."""
+    return NAME_TERM.sub(lambda m: f"id:{m.group(2)}", text)
+
+
+def _sort(text: str) -> tuple[SortKey, ...]:
+    keys = []
+    for part in text.split(","):
+        words = part.split()
+        if not words:
+            continue
+        name = SORT_FIELDS.get(words[0])
+        if name is None:
+            raise validation_error("sort", f"Cannot sort by {words[0]!r}.")
+        descending = len(words) > 1 and words[1].lower() == "desc"
+        keys.append(SortKey(name, descending))
+    return tuple(keys) or (SortKey("relevance", True), SortKey("updated", True))
 
 
 def package_show(session: Session, params: dict[str, Any], site_url: str) -> dict[str, Any]:
@@ -208,107 +226,6 @@ def status_show(site_url: str, site_title: str) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------------
-
-
-def _matching_query(search: Search) -> Any:
-    query = filtered_query(DatasetFilters(q=search.q))
-    for negated, field, value in search.filters:
-        clause = _filter_clause(field, value)
-        query = query.where(~clause if negated else clause)
-    return query
-
-
-def _filter_clause(field: str, value: str) -> Any:
-    if field in ("organization", "owner_org"):
-        agency_ids = select(Agency.id).where(func.upper(Agency.code) == value.upper())
-        return Dataset.agency_id.in_(agency_ids.scalar_subquery())
-    if field == "tags":
-        return json_list_contains(Dataset.keyword, value)
-    if field == "groups":
-        return json_list_contains(Dataset.theme, value)
-    if field == "res_format":
-        return format_match(value, anonymous=True)
-    if field == "license_id":
-        return Dataset.license == value
-    if field in ("access_level", "accessLevel"):
-        return Dataset.access_level == value
-    if field in ("id", "name"):
-        return Dataset.id == dataset_id_from_name(value)
-    raise validation_error(
-        "fq", f"Unsupported filter field {field!r}; use {', '.join(FILTER_FIELDS)}."
-    )
-
-
-def _keep_filter_term(match: re.Match[str]) -> str:
-    return " " if match.group(2) in TEXT_FIELDS else match.group(0)
-
-
-def _parse_fq(text: str) -> list[tuple[bool, str, str]]:
-    terms = []
-    for sign, field, quoted, bare in FQ_TERM.findall(text):
-        if field not in FILTER_FIELDS:
-            raise validation_error(
-                "fq", f"Unsupported filter field {field!r}; use {', '.join(FILTER_FIELDS)}."
-            )
-        terms.append((sign == "-", field, quoted if quoted else bare))
-    return terms
-
-
-def _order(sort: str) -> list[Any]:
-    order = []
-    for part in sort.split(","):
-        words = part.split()
-        if not words or words[0] == "score":
-            continue
-        column = SORT_FIELDS.get(words[0])
-        if column is None:
-            raise validation_error("sort", f"Cannot sort by {words[0]!r}.")
-        descending = len(words) > 1 and words[1].lower() == "desc"
-        order.append(column.desc() if descending else column.asc())
-    if not order:
-        order.append(Dataset.updated_at.desc())
-    return [*order, Dataset.id]
-
-
-def _facet(session: Session, query: Any, field: str, limit: int) -> dict[str, int]:
-    ids = query.with_only_columns(Dataset.id).scalar_subquery()
-    counts: Counter[str] = Counter()
-    if field == "organization":
-        rows = session.execute(
-            select(Agency.code, func.count(Dataset.id))
-            .join(Dataset, Dataset.agency_id == Agency.id)
-            .where(Dataset.id.in_(ids))
-            .group_by(Agency.code)
-        )
-        counts.update({code.lower(): n for code, n in rows})
-    elif field == "license_id":
-        rows = session.execute(
-            select(Dataset.license, func.count(Dataset.id))
-            .where(Dataset.id.in_(ids), Dataset.license.is_not(None))
-            .group_by(Dataset.license)
-        )
-        counts.update(dict(rows.all()))
-    elif field == "res_format":
-        rows = session.execute(
-            select(Distribution.format, func.count(func.distinct(Distribution.dataset_id)))
-            .join(Dataset, Dataset.id == Distribution.dataset_id)
-            .where(
-                Dataset.id.in_(ids),
-                Dataset.access_level == "public",
-                Distribution.format.is_not(None),
-            )
-            .group_by(Distribution.format)
-        )
-        counts.update(dict(rows.all()))
-    else:
-        column = Dataset.keyword if field == "tags" else Dataset.theme
-        rows = session.execute(
-            select(column).where(Dataset.id.in_(ids)).execution_options(yield_per=2000)
-        )
-        for (values,) in rows:
-            counts.update(set(values or []))
-    top = counts.most_common(None if limit < 0 else limit)
-    return dict(top)
 
 
 def _agency_counts(session: Session) -> dict[int, int]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from catalog.ckan import actions, groups
 from catalog.db import db
+from search_index import get_store
 
 bp = Blueprint("ckan_api", __name__)
 
@@ -59,7 +60,7 @@ def _dispatch(action: str, params: dict[str, Any]) -> Any:
     site = request.host_url
     session = db.session
     if action == "package_search":
-        return actions.package_search(session, params, site)
+        return actions.package_search(session, get_store(current_app), params, site)
     if action == "package_show":
         return actions.package_show(session, params, site)
     if action == "package_list":

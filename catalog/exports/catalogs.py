@@ -36,6 +36,7 @@ from catalog.models import (
 )
 
 SITE_TITLE = "Connecticut State Data Catalog"
+DEFAULT_SITE_URL = "http://127.0.0.1:5000/"
 # name -> (fragment format, media type, path under the site)
 CATALOGS = {
     "data.json": ("v1.1", "application/json", "data.json"),
@@ -43,6 +44,22 @@ CATALOGS = {
     "ttl": ("ttl", "text/turtle", "catalog.ttl"),
     "jsonld": ("jsonld", "application/ld+json", "catalog.jsonld"),
 }
+
+
+def export_context(config: Any, base_url: str | None = None) -> ExportContext:
+    """What the catalog files depend on besides the datasets: the site's address (``base_url``,
+    else ``CATALOG_PUBLIC_URL``, else the development address) and the fallback contact."""
+    base = base_url or config.get("PUBLIC_URL") or DEFAULT_SITE_URL
+    return ExportContext(
+        base_url=base.rstrip("/") + "/",
+        contact_name=config["DCAT_CONTACT_NAME"],
+        contact_email=config["DCAT_CONTACT_EMAIL"],
+    )
+
+
+def prepare_all(session: Session, ctx: ExportContext) -> int:
+    """Rebuild the stale fragments of every catalog file (the caller commits)."""
+    return sum(prepare(session, name, ctx) for name in CATALOGS)
 
 
 def prepare(session: Session, name: str, ctx: ExportContext) -> int:

@@ -10,11 +10,10 @@ from flask.cli import with_appcontext
 
 from catalog.cli import fail_on_service_errors
 from catalog.db import db
-from catalog.dcat.records import ExportContext
 from catalog.dcat.validation import v3_errors, v11_errors
-from catalog.exports.catalogs import CATALOGS, iter_catalog, prepare
+from catalog.exports.catalogs import CATALOGS, export_context, iter_catalog, prepare
 from catalog.exports.fragments import active_ids
-from catalog.exports.selection import DatasetFilters, select_datasets
+from catalog.exports.selection import select_datasets
 from catalog.exports.tables import iter_csv, write_xlsx
 
 
@@ -29,7 +28,7 @@ from catalog.exports.tables import iter_csv, write_xlsx
 )
 @click.option("--agency", default=None, help="CSV/XLSX: only this agency's datasets.")
 @click.option("--access-level", default=None, help="CSV/XLSX: only this access level.")
-@click.option("--q", default=None, help="CSV/XLSX: only datasets matching these words.")
+@click.option("--q", default=None, help="CSV/XLSX: only datasets this search finds.")
 @click.option(
     "--validate", is_flag=True, help="data.json, dcat-us-3: check it against the official schema."
 )
@@ -52,12 +51,7 @@ def export_command(
     """
     count = 0
     if kind in CATALOGS:
-        base = base_url or current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000/"
-        ctx = ExportContext(
-            base_url=base.rstrip("/") + "/",
-            contact_name=current_app.config["DCAT_CONTACT_NAME"],
-            contact_email=current_app.config["DCAT_CONTACT_EMAIL"],
-        )
+        ctx = export_context(current_app.config, base_url)
         prepare(db.session, kind, ctx)
         db.session.commit()
         with open(out_path, "w", encoding="utf-8") as handle:
@@ -71,8 +65,12 @@ def export_command(
             if problems:
                 raise click.ClickException(f"{len(problems)} schema errors, first: {problems[0]}")
     else:
-        filters = DatasetFilters.from_args({"agency": agency, "access_level": access_level, "q": q})
-        datasets = select_datasets(db.session, filters)
+        from search_index import get_store
+        from search_index.params import from_args
+
+        args = {"agency": agency, "access_level": access_level, "q": q}
+        params = from_args({k: v for k, v in args.items() if v})
+        datasets = select_datasets(db.session, get_store(current_app), params, None)
         if kind == "csv":
             with open(out_path, "w", encoding="utf-8", newline="") as handle:
                 for count, chunk in enumerate(iter_csv(datasets, None)):  # noqa: B007

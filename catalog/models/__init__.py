@@ -1,8 +1,16 @@
 """Every model, imported so that ``Base.metadata`` knows all tables."""
 
+from catalog.models.access_request import AccessRequest
 from catalog.models.agency import UNASSIGNED_CODE, Agency
 from catalog.models.audit import AppendOnlyError, AuditEvent
+from catalog.models.change import ChangeSequence, DatasetChange
 from catalog.models.conformance import ConformanceResult, ConformanceSnapshot, LinkCheck
+from catalog.models.cycle import (
+    AccessPlanEntry,
+    HighValueDataset,
+    InventoryCycle,
+    InventorySubmission,
+)
 from catalog.models.dataset import (
     ACCESS_LEVELS,
     DCAT_FIELDS,
@@ -21,11 +29,13 @@ from catalog.models.dcat import (
 )
 from catalog.models.harvest import (
     SOURCE_KINDS,
+    SOURCE_ROLES,
     HarvestJob,
     HarvestLink,
     HarvestRecord,
     HarvestSource,
 )
+from catalog.models.jobs import NOTICE_KINDS, Notice, ScheduledTask
 from catalog.models.ownership import SIGN_OFF_FIELDS, FieldOverride, PendingChange
 from catalog.models.plan import (
     Feedback,
@@ -36,6 +46,7 @@ from catalog.models.plan import (
     PlanVersion,
     ProgressReport,
 )
+from catalog.models.plan_snapshot import PlanSnapshot
 from catalog.models.review import (
     DataSharingAgreement,
     LegalAuthority,
@@ -49,22 +60,28 @@ __all__ = [
     "ACCESS_LEVELS",
     "DCAT_FIELDS",
     "GOVERNANCE_FIELDS",
+    "NOTICE_KINDS",
     "RESOURCE_SERIES",
     "RESOURCE_SERVICE",
     "ROLES",
     "SIGN_OFF_FIELDS",
     "SOURCE_KINDS",
+    "SOURCE_ROLES",
     "STATUS_ACTIVE",
     "STATUS_WITHDRAWN",
     "UNASSIGNED_CODE",
+    "AccessPlanEntry",
+    "AccessRequest",
     "Agency",
     "ApiToken",
     "AppendOnlyError",
     "AuditEvent",
+    "ChangeSequence",
     "ConformanceResult",
     "ConformanceSnapshot",
     "DataSharingAgreement",
     "Dataset",
+    "DatasetChange",
     "DcatResource",
     "Distribution",
     "ExportFragment",
@@ -74,17 +91,23 @@ __all__ = [
     "HarvestLink",
     "HarvestRecord",
     "HarvestSource",
+    "HighValueDataset",
+    "InventoryCycle",
+    "InventorySubmission",
     "LegalAuthority",
     "LinkCheck",
+    "Notice",
     "PendingChange",
     "PlanFocalPoint",
     "PlanGoal",
     "PlanObjective",
     "PlanPrinciple",
+    "PlanSnapshot",
     "PlanVersion",
     "ProgressReport",
     "ReviewComment",
     "ReviewTransition",
+    "ScheduledTask",
     "SharingReview",
     "User",
     "dcat_resource_dataset",

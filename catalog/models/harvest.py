@@ -5,17 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.db import Base
 from catalog.models._common import utcnow
 
 SOURCE_KINDS = ("socrata", "dcat-us", "ckan", "inventory")
+# What a source tells the plan: an agency's inventory (what it holds) or a portal (what is
+# published). Reconciliation and access plans compare the two.
+SOURCE_ROLES = ("inventory", "portal")
+
+
+def default_role(kind: str) -> str:
+    return "inventory" if kind == "inventory" else "portal"
+
+
+JOB_QUEUED = "queued"
 JOB_RUNNING = "running"
 JOB_SUCCEEDED = "succeeded"
 JOB_FAILED = "failed"
-JOB_STATUSES = (JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED)
+JOB_STATUSES = (JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED)
+JOB_ACTIVE = (JOB_QUEUED, JOB_RUNNING)
+# Who asked for a job: a queued one ("schedule", "web", "api") is resumed by another worker when
+# its worker dies; one run from a terminal ("cli") or an upload is failed instead.
+JOB_TRIGGERS = ("cli", "schedule", "web", "api", "upload")
 COUNT_FIELDS = ("added", "updated", "unchanged", "withdrawn", "failed")
 
 
@@ -27,10 +41,15 @@ class HarvestSource(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16), default="portal")
     url: Mapped[str] = mapped_column(String(2048))
     # Agency code for records whose publisher maps to no known agency.
     agency_code: Mapped[str | None] = mapped_column(String(32))
+    # A cron expression or @hourly/@daily/@weekly/@monthly, read by the dispatcher each minute.
     schedule: Mapped[str | None] = mapped_column(String(64))
+    paused: Mapped[bool] = mapped_column(default=False)
+    # When the schedule next fires (UTC); moved on by whichever dispatcher queues the run.
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)
     # Inventories: the column mapping (a TOML file's content) and where it came from.
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -51,14 +70,35 @@ class HarvestJob(Base):
     """One run of a source, with its counts and, when it failed, why."""
 
     __tablename__ = "harvest_job"
-    __table_args__ = (Index("ix_harvest_job_source_status", "source_id", "status"),)
+    __table_args__ = (
+        Index("ix_harvest_job_source_status", "source_id", "status"),
+        # One queued or running job per source, enforced by the database: two starts a
+        # millisecond apart cannot both insert one.
+        Index(
+            "uq_harvest_job_active_source",
+            "source_id",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("harvest_source.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default=JOB_RUNNING)
+    trigger: Mapped[str] = mapped_column(String(16), default="cli")
+    # The user or label that asked for it (a "Run now" press, "schedule", "cli").
+    requested_by: Mapped[str | None] = mapped_column(String(255))
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Touched after every committed batch; a running job silent past the timeout is failed.
+    # Written every few seconds by the running process (a thread beside the harvest); with the
+    # worker's identity ("host/boot:pid:start") it tells a live job from one whose process is gone.
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    worker: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(default=0)
+    # Records read so far, and how many the source said it has (when it says).
+    progress: Mapped[int] = mapped_column(default=0)
+    expected: Mapped[int | None]
     finished_at: Mapped[datetime | None]
     added: Mapped[int] = mapped_column(default=0)
     updated: Mapped[int] = mapped_column(default=0)
@@ -74,6 +114,13 @@ class HarvestJob(Base):
     @property
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) or 0 for name in COUNT_FIELDS}
+
+    @property
+    def percent(self) -> int | None:
+        """How far a running job has read, when the source stated its size."""
+        if not self.expected:
+            return None
+        return min(100, round(100 * (self.progress or 0) / self.expected))
 
 
 class HarvestRecord(Base):

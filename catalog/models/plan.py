@@ -1,8 +1,9 @@
 """The State Data Plan: versions, principles, goals with measurable objectives, focal points;
 agencies' progress reports on objectives; public feedback on the plan and on datasets.
 
-Plan content is declared in ``config/plan/*.toml`` and loaded by ``init``; rows are matched by
-stable string keys (the version key, element ids such as ``"P3"``, ``"G1"``, ``"G1.1"``).
+``init`` imports ``config/plan/*.toml`` once (versions not yet in the database); after that the
+database is the source of truth and the CDO writes the plan in the catalog. Elements keep stable
+string keys (``"P3"``, ``"G1"``, ``"G1.1"``) that standards, feedback and progress reports cite.
 """
 
 from __future__ import annotations
@@ -18,9 +19,24 @@ from catalog.models._common import utcnow
 from catalog.models.agency import Agency
 from catalog.models.user import User
 
-PLAN_STATUSES = ("draft", "final")
+# draft (the CDO writes; not public) -> consultation (open for comment, with its window) -> final
+# (adopted; the newest final one issued is in force) -> superseded (a later version replaced it).
+PLAN_STATUSES = ("draft", "consultation", "final", "superseded")
+PUBLIC_STATUSES = ("consultation", "final", "superseded")
+STATUS_LABELS = {
+    "draft": "Draft (not public)",
+    "consultation": "Open for comment",
+    "final": "Final",
+    "superseded": "Superseded by a later version",
+}
+# Moves the CDO may make; "superseded" also follows automatically when a later version goes final.
+PLAN_TRANSITIONS = {
+    "draft": ("consultation", "final"),
+    "consultation": ("draft", "final"),
+    "final": ("superseded",),
+    "superseded": ("final",),
+}
 GOAL_TERMS = ("two-year", "longer-term")
-EXAMPLE_MARKER = "Example — the CDO replaces this"
 REPORT_STATUSES = ("not-started", "on-track", "at-risk", "off-track", "done")
 FEEDBACK_STATUSES = ("new", "read", "answered")
 FEEDBACK_TARGETS = ("general", "principle", "goal", "focal_point", "dataset")
@@ -45,11 +61,14 @@ class PlanVersion(Base):
     comment_note: Mapped[str | None] = mapped_column(Text)
     # Principle groups as declared: [{"key": "A", "title": "..."}], in order.
     groups: Mapped[list[Any]] = mapped_column(default=list)
-    # SHA-256 of the TOML file last loaded; an unchanged file leaves CDO edits in place.
-    source_hash: Mapped[str | None] = mapped_column(String(64))
-    source_file: Mapped[str | None] = mapped_column(String(255))
-    # True when the file is gone from config/plan; kept because feedback refers to it.
+    # The two years (or so) the version covers: the progress report's period.
+    period_starts: Mapped[date | None]
+    period_ends: Mapped[date | None]
+    # The key of the version this one was copied from, if any.
+    based_on: Mapped[str | None] = mapped_column(String(64))
+    # Hidden everywhere; kept because feedback and progress reports refer to it.
     retired: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     principles: Mapped[list[PlanPrinciple]] = relationship(
@@ -70,6 +89,14 @@ class PlanVersion(Base):
             return False
         return not (self.comment_closes is not None and day > self.comment_closes)
 
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES and not self.retired
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
     def __repr__(self) -> str:
         return f"<PlanVersion {self.key}>"
 
@@ -79,8 +106,6 @@ class _Element:
 
     key: Mapped[str] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(default=0)
-    # Shipped placeholder text that the CDO replaces; shown with an "Example" label.
-    example: Mapped[bool] = mapped_column(default=False)
     retired: Mapped[bool] = mapped_column(default=False)
     # Links to catalog content: dataset ids or identifiers, and DCAT themes.
     datasets: Mapped[list[Any]] = mapped_column(default=list)
@@ -130,7 +155,6 @@ class PlanObjective(Base):
     target: Mapped[float]
     unit: Mapped[str | None] = mapped_column(String(64))
     due: Mapped[date]
-    example: Mapped[bool] = mapped_column(default=False)
     retired: Mapped[bool] = mapped_column(default=False)
 
     goal: Mapped[PlanGoal] = relationship(back_populates="objectives")
@@ -179,7 +203,10 @@ class Feedback(Base):
     """A public comment. Every field is optional; contact details are for the CDO only."""
 
     __tablename__ = "feedback"
-    __table_args__ = (Index("ix_feedback_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_feedback_status_created", "status", "created_at"),
+        Index("ix_feedback_version_published", "version_id", "published"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"), index=True)
@@ -191,7 +218,22 @@ class Feedback(Base):
     organisation: Mapped[str | None] = mapped_column(String(255))
     comment: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="new")
+    # The commenter agreed that the comment may be published, and (separately) their name.
+    publish_consent: Mapped[bool] = mapped_column(default=False)
+    publish_name: Mapped[bool] = mapped_column(default=False)
+    # The CDO's public answer, and whether the CDO published the pair (only with consent).
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None]
+    replied_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    published: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     version: Mapped[PlanVersion] = relationship(lazy="joined")
+
+    @property
+    def public_name(self) -> str | None:
+        """The name shown with a published comment: only when the commenter agreed."""
+        return self.name if self.publish_name and self.name else None

@@ -230,6 +230,9 @@ class DataSharingAgreement(Base):
     internal_notes: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(onupdate=utcnow)
+    # The last renewal: the day it was renewed (the new expiry is ``expires_on``).
+    renewed_on: Mapped[date | None]
 
     parties: Mapped[list[Agency]] = relationship(
         secondary=agreement_party, lazy="selectin", order_by="Agency.code"

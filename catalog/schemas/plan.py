@@ -15,7 +15,6 @@ from marshmallow import (
 )
 
 from catalog.models.plan import (
-    EXAMPLE_MARKER,
     FEEDBACK_STATUSES,
     FEEDBACK_TARGETS,
     GOAL_TERMS,
@@ -36,14 +35,6 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-def _check_example(data: dict[str, Any], text_field: str) -> None:
-    """Shipped placeholders must say so in their text, so nobody mistakes them for the plan."""
-    if data.get("example") and EXAMPLE_MARKER not in (data.get(text_field) or ""):
-        raise ValidationError(
-            f"An example entry must contain {EXAMPLE_MARKER!r} in its {text_field}.", text_field
-        )
-
-
 class GroupSchema(_Strict):
     key = fields.String(required=True, validate=ELEMENT_ID)
     title = Text(required=True)
@@ -51,55 +42,40 @@ class GroupSchema(_Strict):
 
 class _ElementSchema(_Strict):
     id = fields.String(required=True, validate=ELEMENT_ID)
-    example = fields.Boolean(load_default=False)
     datasets = fields.List(fields.String(), load_default=list)
     themes = fields.List(fields.String(), load_default=list)
 
 
 class PrincipleSchema(_ElementSchema):
     group = fields.String(load_default=None)
-    text = Text(required=True)
-
-    @validates_schema
-    def _example(self, data: dict, **_kwargs: Any) -> None:
-        _check_example(data, "text")
+    text = Text(required=True, validate=validate.Length(max=5_000))
 
 
 class ObjectiveSchema(_Strict):
     id = fields.String(required=True, validate=ELEMENT_ID)
-    text = Text(required=True)
-    metric = Text(required=True)
-    target = fields.Float(required=True, allow_nan=False)
-    unit = Text(load_default=None)
+    text = Text(required=True, validate=validate.Length(max=5_000))
+    metric = Text(required=True, validate=validate.Length(max=1_000))
+    target = fields.Float(
+        required=True, allow_nan=False, validate=validate.Range(min=-1e12, max=1e12)
+    )
+    unit = Text(load_default=None, validate=validate.Length(max=64))
     due = SaneDate(required=True)
-    example = fields.Boolean(load_default=False)
-
-    @validates_schema
-    def _example(self, data: dict, **_kwargs: Any) -> None:
-        _check_example(data, "text")
 
 
 class GoalSchema(_ElementSchema):
     term = fields.String(required=True, validate=validate.OneOf(GOAL_TERMS))
-    title = Text(required=True)
-    description = Text(load_default=None)
-    objective = fields.List(
-        fields.Nested(ObjectiveSchema), required=True, validate=validate.Length(min=1)
-    )
+    title = Text(required=True, validate=validate.Length(max=1_000))
+    description = Text(load_default=None, validate=validate.Length(max=10_000))
+    objective = fields.List(fields.Nested(ObjectiveSchema), load_default=list)
 
     @validates_schema
     def _checks(self, data: dict, **_kwargs: Any) -> None:
-        _check_example(data, "title")
         _unique([o["id"] for o in data.get("objective", [])], "objective")
 
 
 class FocalPointSchema(_ElementSchema):
-    title = Text(required=True)
-    description = Text(load_default=None)
-
-    @validates_schema
-    def _example(self, data: dict, **_kwargs: Any) -> None:
-        _check_example(data, "title")
+    title = Text(required=True, validate=validate.Length(max=1_000))
+    description = Text(load_default=None, validate=validate.Length(max=10_000))
 
 
 class CommentWindowSchema(_Strict):
@@ -113,6 +89,16 @@ class CommentWindowSchema(_Strict):
             raise ValidationError("closes must not be before opens.", "closes")
 
 
+class PeriodSchema(_Strict):
+    starts = SaneDate(required=True)
+    ends = SaneDate(required=True)
+
+    @validates_schema
+    def _order(self, data: dict, **_kwargs: Any) -> None:
+        if data.get("starts") and data.get("ends") and data["ends"] < data["starts"]:
+            raise ValidationError("ends must not be before starts.", "ends")
+
+
 class PlanFileSchema(_Strict):
     """One plan version file. Element ids are unique within the version."""
 
@@ -124,6 +110,7 @@ class PlanFileSchema(_Strict):
     summary = Text(load_default=None)
     source_url = Text(load_default=None, validate=validate.URL(schemes={"http", "https"}))
     comment_window = fields.Nested(CommentWindowSchema, load_default=None)
+    period = fields.Nested(PeriodSchema, load_default=None)
     group = fields.List(fields.Nested(GroupSchema), load_default=list)
     principle = fields.List(fields.Nested(PrincipleSchema), load_default=list)
     goal = fields.List(fields.Nested(GoalSchema), load_default=list)
@@ -195,6 +182,8 @@ class FeedbackInputSchema(Schema):
     email = Text(load_default=None, validate=[validate.Length(max=255), validate.Email()])
     organisation = Text(load_default=None, validate=validate.Length(max=255))
     comment = Text(load_default=None, validate=validate.Length(max=10_000))
+    publish_consent = fields.Boolean(load_default=False)
+    publish_name = fields.Boolean(load_default=False)
 
     @validates_schema
     def _target(self, data: dict, **_kwargs: Any) -> None:
@@ -206,3 +195,42 @@ class FeedbackInputSchema(Schema):
 
 
 FEEDBACK_STATUS_CHOICES = FEEDBACK_STATUSES
+
+
+VERSION_KEY = validate.Regexp(
+    r"^[a-z0-9][a-z0-9\-]{0,63}$", error="Use lowercase letters, digits and '-' (e.g. 2027-2028)."
+)
+
+
+class NewVersionSchema(_Strict):
+    key = fields.String(required=True, validate=VERSION_KEY)
+    title = Text(required=True, validate=validate.Length(max=255))
+    copy_from = fields.String(load_default=None, allow_none=True)
+
+
+class VersionEditSchema(_Strict):
+    """What the CDO edits about a version besides its elements, status and comment window."""
+
+    title = Text(required=True, validate=validate.Length(max=255))
+    summary = Text(load_default=None, validate=validate.Length(max=10_000))
+    issued = SaneDate(load_default=None, allow_none=True)
+    issued_note = Text(load_default=None, validate=validate.Length(max=2_000))
+    source_url = Text(
+        load_default=None,
+        validate=[validate.Length(max=512), validate.URL(schemes={"http", "https"})],
+    )
+    period_starts = SaneDate(load_default=None, allow_none=True)
+    period_ends = SaneDate(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _period(self, data: dict, **_kwargs: Any) -> None:
+        starts, ends = data.get("period_starts"), data.get("period_ends")
+        if (starts is None) != (ends is None):
+            raise ValidationError("Give both ends of the period, or neither.", "period_ends")
+        if starts and ends and ends < starts:
+            raise ValidationError("The period cannot end before it starts.", "period_ends")
+
+
+class GroupEditSchema(_Strict):
+    key = fields.String(required=True, validate=ELEMENT_ID)
+    title = Text(required=True, validate=validate.Length(max=500))

@@ -13,29 +13,24 @@ from catalog.errors import InvalidInput, NotFound, PermissionDenied
 from catalog.models import Agency, Dataset, DataSharingAgreement, SharingReview, User
 from catalog.permissions import can_edit_agency
 from catalog.services import reviews as review_service
-from catalog.services.audit import record_event
+from catalog.services.audit import diff, record_event
 from catalog.services.review_config import get_clauses, get_timeline
 
 
-def create_agreement(
+def _resolve(
     session: Session,
-    actor: User,
     *,
     title: str,
     purpose: str,
     party_codes: Iterable[str],
     effective_on: date | None,
-    expires_on: date | None = None,
-    dataset_ids: Iterable[str] = (),
-    clauses: Iterable[str] = (),
-    review_ids: Iterable[int] = (),
-    document_url: str | None = None,
-    internal_notes: str | None = None,
-) -> DataSharingAgreement:
-    """Record an agreement. The CDO, or a steward of one of the parties, may record it.
-
-    ``clauses`` are the codes of the CGS § 4-67aa provisions the agreement contains.
-    """
+    expires_on: date | None,
+    dataset_ids: Iterable[str],
+    clauses: Iterable[str],
+    review_ids: Iterable[int],
+    document_url: str | None,
+) -> dict[str, Any]:
+    """Check an agreement's fields; return the resolved values or raise ``InvalidInput``."""
     errors: dict[str, list] = {}
     title, purpose = (title or "").strip(), (purpose or "").strip()
     if not title:
@@ -60,9 +55,9 @@ def create_agreement(
             f"Unknown datasets: {', '.join(set(ids) - {d.id for d in datasets})}."
         ]
     party_ids = {a.id for a in parties}
-    outside = [d.id for d in datasets if d.agency_id not in party_ids]
+    outside = [d.title for d in datasets if d.agency_id not in party_ids]
     if outside and "parties" not in errors:
-        errors["datasets"] = [f"Held by an agency that is not a party: {', '.join(outside)}."]
+        errors["datasets"] = [f"Held by an agency that is not a party: {'; '.join(outside)}."]
     known = {c.code for c in get_clauses()}
     clause_codes = {c.strip() for c in clauses if c and c.strip()}
     if clause_codes - known:
@@ -80,26 +75,130 @@ def create_agreement(
         errors["reviews"] = ["Some reviews do not exist."]
     if errors:
         raise InvalidInput(errors)
-    if not (actor.is_cdo_or_admin or any(can_edit_agency(actor, a.id) for a in parties)):
+    return {
+        "title": title,
+        "purpose": purpose,
+        "effective_on": effective_on,
+        "expires_on": expires_on,
+        "clauses": {code: code in clause_codes for code in sorted(known)},
+        "document_url": document_url,
+        "parties": parties,
+        "datasets": datasets,
+        "reviews": linked,
+    }
+
+
+def can_edit_agreement(actor: User | None, parties: Iterable[Agency]) -> bool:
+    """The CDO, or a steward of one of the parties."""
+    if actor is None or not actor.is_active:
+        return False
+    return actor.is_cdo_or_admin or any(can_edit_agency(actor, a.id) for a in parties)
+
+
+def create_agreement(
+    session: Session,
+    actor: User,
+    *,
+    title: str,
+    purpose: str,
+    party_codes: Iterable[str],
+    effective_on: date | None,
+    expires_on: date | None = None,
+    dataset_ids: Iterable[str] = (),
+    clauses: Iterable[str] = (),
+    review_ids: Iterable[int] = (),
+    document_url: str | None = None,
+    internal_notes: str | None = None,
+) -> DataSharingAgreement:
+    """Record an agreement. The CDO, or a steward of one of the parties, may record it.
+
+    ``clauses`` are the codes of the CGS § 4-67aa provisions the agreement contains.
+    """
+    values = _resolve(
+        session, title=title, purpose=purpose, party_codes=party_codes,
+        effective_on=effective_on, expires_on=expires_on, dataset_ids=dataset_ids,
+        clauses=clauses, review_ids=review_ids, document_url=document_url,
+    )  # fmt: skip
+    if not can_edit_agreement(actor, values["parties"]):
         raise PermissionDenied("Only the CDO or a steward of a party records an agreement.")
     agreement = DataSharingAgreement(
-        title=title,
-        purpose=purpose,
-        effective_on=effective_on,
-        expires_on=expires_on,
-        clauses={code: code in clause_codes for code in sorted(known)},
-        document_url=document_url,
-        internal_notes=(internal_notes or "").strip() or None,
-        created_by=actor.email,
-        parties=parties,
-        datasets=datasets,
-        reviews=linked,
+        **values, internal_notes=(internal_notes or "").strip() or None, created_by=actor.email
     )
     session.add(agreement)
     session.flush()
     record_event(
         session, actor, "agreement.create", "sharing_agreement", agreement.id, None,
         present_agreement(agreement, internal=True),
+    )  # fmt: skip
+    return agreement
+
+
+def update_agreement(
+    session: Session,
+    agreement_id: int,
+    actor: User,
+    *,
+    title: str,
+    purpose: str,
+    party_codes: Iterable[str],
+    effective_on: date | None,
+    expires_on: date | None = None,
+    dataset_ids: Iterable[str] = (),
+    clauses: Iterable[str] = (),
+    review_ids: Iterable[int] = (),
+    document_url: str | None = None,
+    internal_notes: str | None = None,
+) -> DataSharingAgreement:
+    """Change an agreement (the CDO, or a steward of a party before and after the change)."""
+    agreement = get_agreement(session, agreement_id)
+    if not can_edit_agreement(actor, agreement.parties):
+        raise PermissionDenied("Only the CDO or a steward of a party edits an agreement.")
+    values = _resolve(
+        session, title=title, purpose=purpose, party_codes=party_codes,
+        effective_on=effective_on, expires_on=expires_on, dataset_ids=dataset_ids,
+        clauses=clauses, review_ids=review_ids, document_url=document_url,
+    )  # fmt: skip
+    if not can_edit_agreement(actor, values["parties"]):
+        raise PermissionDenied("Only the CDO or a steward of a party edits an agreement.")
+    before = present_agreement(agreement, internal=True)
+    for name, value in values.items():
+        setattr(agreement, name, value)
+    agreement.internal_notes = (internal_notes or "").strip() or None
+    session.flush()
+    old, new = diff(before, present_agreement(agreement, internal=True))
+    if new:
+        record_event(
+            session, actor, "agreement.update", "sharing_agreement", agreement.id, old, new
+        )
+    return agreement
+
+
+def renew_agreement(
+    session: Session,
+    agreement_id: int,
+    actor: User,
+    expires_on: date | None,
+    *,
+    today: date | None = None,
+) -> DataSharingAgreement:
+    """Extend an agreement to a later expiry date (None: no expiry); the day is recorded."""
+    agreement = get_agreement(session, agreement_id)
+    if not can_edit_agreement(actor, agreement.parties):
+        raise PermissionDenied("Only the CDO or a steward of a party renews an agreement.")
+    day = review_service.today_or_clock(today)
+    if expires_on is not None:
+        floor = max(agreement.expires_on or agreement.effective_on, day)
+        if expires_on <= floor:
+            raise InvalidInput(
+                {"expires_on": [f"A renewal runs past {floor.isoformat()}; give a later date."]}
+            )
+    before = {"expires_on": agreement.expires_on, "renewed_on": agreement.renewed_on}
+    agreement.expires_on = expires_on
+    agreement.renewed_on = day
+    session.flush()
+    record_event(
+        session, actor, "agreement.renew", "sharing_agreement", agreement.id, before,
+        {"expires_on": expires_on, "renewed_on": day},
     )  # fmt: skip
     return agreement
 
@@ -172,6 +271,7 @@ def present_agreement(
         "missing_clauses": missing_clauses(agreement),
         "reviews": sorted(r.id for r in agreement.reviews),
         "document_url": agreement.document_url,
+        "renewed_on": agreement.renewed_on.isoformat() if agreement.renewed_on else None,
     }
     if internal:
         data["internal_notes"] = agreement.internal_notes

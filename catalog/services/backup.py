@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from catalog.db import Base
 from catalog.errors import ServiceError
 from catalog.migrate import upgrade_database
+from catalog.services.changes import start_new_epoch
 
 FORMAT = "ct-data-catalog-backup/1"
 BATCH = 2000
@@ -67,6 +68,7 @@ def restore_database(engine: Engine, path: Path) -> dict[str, int]:
             if len(pending[name]) >= BATCH:
                 _flush(conn, tables, pending, counts)
         _flush(conn, tables, pending, counts)
+        start_new_epoch(conn)  # search indexes rebuild from what was restored
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
     return counts

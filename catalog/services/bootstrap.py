@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from catalog.migrate import upgrade_database
 from catalog.services.agencies import load_agencies
-from catalog.services.plan import load_plan_versions
+from catalog.services.plan_io import load_plan_versions
 from catalog.services.review_config import load_authorities
 
 

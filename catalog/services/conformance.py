@@ -33,6 +33,7 @@ from catalog.models import (
 )
 from catalog.models._common import utcnow
 from catalog.permissions import can_see_internal
+from catalog.services import changes
 from catalog.standards import FAIL, NOT_APPLICABLE, PASS, RuleSet, current_rule_set
 from catalog.standards.kinds import KINDS
 
@@ -102,6 +103,7 @@ def evaluate_all(session: Session, rule_set: RuleSet) -> int:
             select(Dataset.id).where(Dataset.status == STATUS_ACTIVE).order_by(Dataset.id)
         )
     )
+    changes.note(session, ids)  # scores changed: the search index follows
     done = evaluate_datasets(session, ids, rule_set, replace=False)
     analyze(session, "conformance_result", "dataset")  # the dashboard's plans need the new sizes
     return done
@@ -450,6 +452,10 @@ def take_snapshot(session: Session, rule_set: RuleSet | None = None) -> Conforma
     snapshot.score = round(float(avg), 1) if avg is not None else None
     snapshot.figures = figures
     session.flush()
+    # The plan progress report reads these two snapshots only, so they are taken together.
+    from catalog.services.plan_snapshots import take_plan_snapshot
+
+    take_plan_snapshot(session, today)
     return snapshot
 
 

@@ -15,10 +15,17 @@ from sqlalchemy.orm import Session
 from catalog.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from catalog.guards.cells import csv_row
 from catalog.models import Dataset, Feedback, PlanVersion, User
+from catalog.models._common import utcnow
 from catalog.models.plan import FEEDBACK_STATUSES
 from catalog.schemas.plan import FeedbackInputSchema
 from catalog.services.audit import record_event
-from catalog.services.plan import can_manage_plan, get_version, open_versions, plan_today
+from catalog.services.plan import (
+    accepts_comments,
+    can_manage_plan,
+    get_version,
+    open_versions,
+    plan_today,
+)
 
 CONTACT_FIELDS = ("name", "email", "organisation")
 ELEMENT_KINDS = {"principle": "principles", "goal": "goals", "focal_point": "focal_points"}
@@ -32,8 +39,10 @@ class CommentWindowClosed(ServiceError):
 
 def window_message(version: PlanVersion, today: date) -> str | None:
     """Why ``version`` refuses comments on ``today``, or None when it accepts them."""
-    if version.window_open_on(today):
+    if accepts_comments(version, today):
         return None
+    if not version.is_public:
+        return f"{version.title} is a draft, not open for public comment."
     if version.comment_opens is None and version.comment_closes is None:
         return f"{version.title} is not open for public comment. Your comment was not stored."
     if version.comment_opens is not None and today < version.comment_opens:
@@ -87,6 +96,8 @@ def submit_feedback(
         target_kind=kind,
         target_key=key if kind != "general" else None,
         status="new",
+        publish_consent=bool(data["publish_consent"] and data.get("comment")),
+        publish_name=bool(data["publish_consent"] and data["publish_name"] and data.get("name")),
         **{name: data.get(name) for name in (*CONTACT_FIELDS, "comment")},
     )
     session.add(feedback)
@@ -99,7 +110,12 @@ def submit_feedback(
         "feedback",
         feedback.id,
         None,
-        {"plan": version.key, "target": data["target"], "status": "new"},
+        {
+            "plan": version.key,
+            "target": data["target"],
+            "status": "new",
+            "publish_consent": feedback.publish_consent,
+        },
     )
     return feedback
 
@@ -137,6 +153,62 @@ def set_feedback_status(session: Session, feedback_id: int, status: str, actor: 
     return feedback
 
 
+def answer_feedback(
+    session: Session, feedback_id: int, reply: str | None, publish: bool, actor: User
+) -> Feedback:
+    """The CDO's answer to a comment, and whether the pair is published under the plan element
+    it concerns. Publishing needs the commenter's consent; the name only shows if they agreed."""
+    if not can_manage_plan(actor):
+        raise PermissionDenied("Only the CDO or an admin answers feedback.")
+    feedback = session.get(Feedback, feedback_id)
+    if feedback is None:
+        raise NotFound(f"No feedback {feedback_id}.")
+    text = (reply or "").strip() or None
+    if text is not None and len(text) > 10_000:
+        raise InvalidInput({"reply": ["Keep the answer under 10,000 characters."]})
+    if publish and not feedback.publish_consent:
+        raise InvalidInput(
+            {"publish": ["The commenter did not agree to publication; answer privately."]}
+        )
+    if publish and text is None and feedback.reply is None:
+        raise InvalidInput({"reply": ["Write the answer to publish with the comment."]})
+    before = {"reply": feedback.reply, "published": feedback.published, "status": feedback.status}
+    if text is not None:
+        feedback.reply = text
+        feedback.replied_at = utcnow()
+        feedback.replied_by_id = actor.id
+        feedback.status = "answered"
+    feedback.published = bool(publish)
+    after = {"reply": feedback.reply, "published": feedback.published, "status": feedback.status}
+    if before != after:
+        session.flush()
+        record_event(session, actor, "feedback.reply", "feedback", feedback.id, before, after)
+    return feedback
+
+
+def published_feedback(session: Session, version: PlanVersion) -> dict[str, list[Feedback]]:
+    """Published comments with their answers, by the element they concern: ``"general"``,
+    ``"principle:P3"``, ``"goal:G1"``, ``"focal_point:F1"``; oldest first."""
+    rows = session.scalars(
+        select(Feedback)
+        .where(
+            Feedback.version_id == version.id,
+            Feedback.published.is_(True),
+            Feedback.publish_consent.is_(True),
+        )
+        .order_by(Feedback.created_at, Feedback.id)
+    )
+    grouped: dict[str, list[Feedback]] = {}
+    for row in rows:
+        target = (
+            row.target_kind
+            if row.target_kind == "general"
+            else f"{row.target_kind}:{row.target_key}"
+        )
+        grouped.setdefault(target, []).append(row)
+    return grouped
+
+
 def list_feedback(
     session: Session,
     actor: User,
@@ -167,7 +239,7 @@ def feedback_counts(session: Session) -> dict[str, int]:
 def feedback_csv(rows: Iterable[Feedback]) -> str:
     columns = (
         "id", "created_at", "plan", "target_kind", "target_key", "status",
-        "name", "email", "organisation", "comment",
+        "name", "email", "organisation", "comment", "publish_consent", "reply", "published",
     )  # fmt: skip
     out = io.StringIO()
     writer = csv.writer(out)

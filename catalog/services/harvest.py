@@ -1,5 +1,5 @@
-"""Harvest sources and jobs: register, list, remove, read outcomes, errors as CSV, and where a
-dataset comes from."""
+"""Harvest sources and jobs: register, edit, pause, list, remove, read outcomes, errors as CSV,
+and where a dataset comes from. (A job's lifecycle, queued to finished, is in ``harvest_jobs``.)"""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from catalog.guards.cells import csv_row
 from catalog.models import (
     SOURCE_KINDS,
+    SOURCE_ROLES,
     Agency,
     AuditEvent,
     HarvestJob,
@@ -24,7 +25,10 @@ from catalog.models import (
     HarvestSource,
     User,
 )
+from catalog.models.harvest import default_role
+from catalog.permissions import can_edit_sources
 from catalog.services.audit import record_event
+from catalog.services.schedules import normalize_schedule
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 # The audit event of a job run on a spreadsheet a steward uploaded (harvesters/upload.py).
@@ -41,8 +45,14 @@ def add_source(
     agency_code: str | None = None,
     mapping_path: str | Path | None = None,
     schedule: str | None = None,
+    paused: bool = False,
+    role: str | None = None,
 ) -> HarvestSource:
-    """Register a harvest source. Inventories need a mapping file (TOML)."""
+    """Register a harvest source. Inventories need a mapping file (TOML). ``schedule`` is a
+    cron expression or @hourly/@daily/@weekly/@monthly; the dispatcher reads it each minute.
+    ``role`` says whether the source lists an agency's inventory or a portal's publications (by
+    kind when omitted)."""
+    _require_editor(actor)
     errors: dict[str, list[str]] = {}
     name = (name or "").strip().lower()
     # The name becomes part of file names (uploads, annotated copies): start with a letter or digit.
@@ -52,45 +62,136 @@ def add_source(
         ]
     if kind not in SOURCE_KINDS:
         errors["kind"] = [f"Must be one of: {', '.join(SOURCE_KINDS)}."]
-    if not url:
-        errors["url"] = ["Required: an address or a local path."]
-    mapping: dict[str, Any] = {}
-    if mapping_path:
-        try:
-            with Path(mapping_path).open("rb") as handle:
-                mapping = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            errors["mapping"] = [f"Cannot read the mapping file: {exc}"]
-        else:
-            if "title" not in (mapping.get("columns") or {}):
-                errors["mapping"] = [
-                    "A mapping needs a [columns] table that maps at least `title`."
-                ]
-    elif kind == "inventory":
+    role = role or default_role(kind)
+    if role not in SOURCE_ROLES:
+        errors["role"] = [f"Must be one of: {', '.join(SOURCE_ROLES)}."]
+    mapping = _read_mapping(mapping_path, errors)
+    if not mapping_path and kind == "inventory":
         errors["mapping"] = ["Inventories need --mapping FILE (see config/inventory_mappings/)."]
-    if agency_code:
-        agency_code = agency_code.strip().upper()
-        if session.scalar(select(Agency.id).where(Agency.code == agency_code)) is None:
-            errors["agency"] = [f"Unknown agency code {agency_code!r}."]
+    url, agency_code, schedule = _check_common(session, url, agency_code, schedule, errors)
     if errors:
         raise InvalidInput(errors)
     if session.scalar(select(HarvestSource.id).where(HarvestSource.name == name)):
         raise Conflict(f"A source named {name!r} exists.", {"name": ["Already used."]})
     source = HarvestSource(
-        name=name, kind=kind, url=url, agency_code=agency_code, mapping=mapping, schedule=schedule
+        name=name,
+        kind=kind,
+        role=role,
+        url=url,
+        agency_code=agency_code,
+        mapping=mapping,
+        schedule=schedule,
+        paused=paused,
     )
     session.add(source)
     session.flush()
     record_event(
-        session,
-        actor,
-        "harvest_source.create",
-        "harvest_source",
-        source.id,
-        None,
-        {"name": name, "kind": kind, "url": url, "agency": agency_code},
-    )
+        session, actor, "harvest_source.create", "harvest_source", source.id, None,
+        _described(source),
+    )  # fmt: skip
     return source
+
+
+def update_source(
+    session: Session,
+    name: str,
+    actor: User | str,
+    *,
+    url: str | None = None,
+    agency_code: str | object | None = ...,
+    schedule: str | object | None = ...,
+    paused: bool | None = None,
+    mapping_path: str | Path | None = None,
+    role: str | None = None,
+) -> HarvestSource:
+    """Change a source's address, default agency, role, schedule or mapping, or pause it. A new
+    schedule (or a resumed source) fires next from now on: the next dispatcher minute picks it
+    up."""
+    _require_editor(actor)
+    source = get_source(session, name)
+    before = _described(source)
+    errors: dict[str, list[str]] = {}
+    mapping = _read_mapping(mapping_path, errors) if mapping_path else None
+    if role is not None and role not in SOURCE_ROLES:
+        errors["role"] = [f"Must be one of: {', '.join(SOURCE_ROLES)}."]
+    new_url, new_agency, new_schedule = _check_common(
+        session,
+        source.url if url is None else url,
+        source.agency_code if agency_code is ... else agency_code,
+        source.schedule if schedule is ... else schedule,
+        errors,
+    )
+    if errors:
+        raise InvalidInput(errors)
+    if new_schedule != source.schedule or (paused is False and source.paused):
+        source.next_run_at = None
+    source.url, source.agency_code, source.schedule = new_url, new_agency, new_schedule
+    if paused is not None:
+        source.paused = paused
+    if role is not None:
+        source.role = role
+    if mapping is not None:
+        source.mapping = mapping
+    after = _described(source)
+    if after != before:
+        record_event(
+            session, actor, "harvest_source.update", "harvest_source", source.id, before, after
+        )
+    session.flush()
+    return source
+
+
+def _require_editor(actor: User | str) -> None:
+    if isinstance(actor, User) and not can_edit_sources(actor):
+        raise PermissionDenied("Only the CDO and admins add, change or remove harvest sources.")
+
+
+def _read_mapping(mapping_path: str | Path | None, errors: dict[str, list[str]]) -> dict:
+    if not mapping_path:
+        return {}
+    try:
+        with Path(mapping_path).open("rb") as handle:
+            mapping = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        errors["mapping"] = [f"Cannot read the mapping file: {exc}"]
+        return {}
+    if "title" not in (mapping.get("columns") or {}):
+        errors["mapping"] = ["A mapping needs a [columns] table that maps at least `title`."]
+    return mapping
+
+
+def _check_common(
+    session: Session,
+    url: str | None,
+    agency_code: str | None,
+    schedule: str | None,
+    errors: dict[str, list[str]],
+) -> tuple[str, str | None, str | None]:
+    url = (url or "").strip()
+    if not url:
+        errors["url"] = ["Required: an address or a local path."]
+    elif len(url) > 2048:
+        errors["url"] = ["At most 2,048 characters."]
+    agency_code = (agency_code or "").strip().upper() or None
+    if agency_code and session.scalar(select(Agency.id).where(Agency.code == agency_code)) is None:
+        errors["agency"] = [f"Unknown agency code {agency_code!r}."]
+    try:
+        schedule = normalize_schedule(schedule)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    return url, agency_code, schedule
+
+
+def _described(source: HarvestSource) -> dict[str, Any]:
+    return {
+        "name": source.name,
+        "kind": source.kind,
+        "role": source.role,
+        "url": source.url,
+        "agency": source.agency_code,
+        "schedule": source.schedule,
+        "paused": source.paused,
+    }
 
 
 def get_source(session: Session, name: str) -> HarvestSource:
@@ -105,8 +206,20 @@ def list_sources(session: Session) -> list[HarvestSource]:
 
 
 def remove_source(session: Session, name: str, actor: User | str) -> None:
-    """Remove a source and its job history. Its datasets stay in the catalog."""
+    """Remove a source and its job history. Its datasets stay in the catalog. A source whose
+    job is running cannot be removed until it ends (pause it to stop further runs)."""
+    _require_editor(actor)
     source = get_source(session, name)
+    running = session.scalar(
+        select(HarvestJob.id).where(
+            HarvestJob.source_id == source.id, HarvestJob.status == "running"
+        )
+    )
+    if running:
+        raise Conflict(
+            f"{source.name} has a running job (#{running}); remove it when the job ends.",
+            {"source": [f"Job #{running} is running."]},
+        )
     record_event(
         session,
         actor,

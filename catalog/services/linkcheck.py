@@ -1,7 +1,8 @@
 """Check distribution links on demand, with bounded concurrency, into the ``link_check`` cache.
 
-Never called from a page view: ``python manage.py conformance links`` runs it, then re-evaluates the
-datasets whose links were checked so the ``links-reachable`` rule reads fresh answers.
+Never called from a page view: ``python manage.py conformance links`` and the scheduled link-check
+job run it, then re-evaluate the datasets whose links were checked so the ``links-reachable`` rule
+reads fresh answers.
 """
 
 from __future__ import annotations
@@ -122,3 +123,27 @@ def datasets_with_urls(session: Session, urls: list[str]) -> list[str]:
             )
         )
     return sorted(ids)
+
+
+def run_link_checks(
+    session: Session,
+    *,
+    max_age: timedelta = timedelta(hours=24),
+    limit: int | None = None,
+    concurrency: int = 8,
+    timeout: float = 10.0,
+    allow_private: bool = False,
+) -> tuple[list[LinkAnswer], int]:
+    """Check the links not checked within ``max_age``, then re-evaluate the datasets that have
+    them (the ``links-reachable`` rule reads the fresh answers). What ``conformance links`` and
+    the scheduled link-check job run. Returns the answers and how many datasets were evaluated.
+    The caller commits."""
+    from catalog.services.conformance import evaluate_datasets
+    from catalog.standards import current_rule_set
+
+    urls = urls_to_check(session, max_age, limit)
+    answers = check_links(
+        session, urls, concurrency=concurrency, timeout=timeout, allow_private=allow_private
+    )
+    evaluated = evaluate_datasets(session, datasets_with_urls(session, urls), current_rule_set())
+    return answers, evaluated

@@ -97,12 +97,26 @@ def open_review(
     internal_notes: str | None = None,
     reviewer_email: str | None = None,
     today: date | None = None,
+    access_request: bool = False,
 ) -> SharingReview:
-    """Record an obstacle to sharing a dataset; the review starts in ``identified``."""
+    """Record an obstacle to sharing a dataset; the review starts in ``identified``.
+
+    ``access_request``: a steward of the requesting agency asks for the dataset (see
+    ``catalog.services.access_requests``); the review is the owning agency's to work through.
+    """
     dataset = session.get(Dataset, dataset_id)
     if dataset is None:
         raise NotFound(f"No dataset with id {dataset_id!r}.")
-    if not can_open_review(actor, dataset):
+    if access_request:
+        asking = session.scalar(
+            select(Agency).where(Agency.code == (requesting_agency_code or "").strip().upper())
+        )
+        if asking is None or not can_edit_agency(actor, asking.id):
+            raise PermissionDenied(
+                "Ask for access on behalf of an agency you are a steward of.",
+                {"requesting_agency": ["You are not a steward of this agency."]},
+            )
+    elif not can_open_review(actor, dataset):
         raise PermissionDenied(
             f"Only stewards of {dataset.agency.code} and the CDO open reviews of this dataset.",
             {"dataset": [f"You are not a steward of {dataset.agency.code}."]},

@@ -11,10 +11,13 @@ from catalog.models import User
 
 def init_app(app: Flask) -> None:
     from catalog.exports.views import bp as exports_bp
+    from catalog.web import harvest_admin  # noqa: F401  (adds source management to harvest_bp)
     from catalog.web.account import bp as account_bp
     from catalog.web.auth import bp as auth_bp
     from catalog.web.conformance import bp as conformance_bp
+    from catalog.web.governance import bp as governance_bp
     from catalog.web.harvest import bp as harvest_bp
+    from catalog.web.notices import bp as notices_bp
     from catalog.web.pages import bp as pages_bp
     from catalog.web.pending import bp as pending_bp
     from catalog.web.plan import bp as plan_bp
@@ -30,7 +33,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(harvest_bp)
+    app.register_blueprint(notices_bp)
     app.register_blueprint(conformance_bp)
+    app.register_blueprint(governance_bp)
 
     @login_manager.user_loader
     def _load_user(session_id: str) -> User | None:

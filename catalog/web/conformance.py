@@ -10,6 +10,7 @@ from catalog.models import User
 from catalog.permissions import can_edit_agency
 from catalog.services import scorecards
 from catalog.services.agencies import get_agency
+from catalog.services.plan_dashboard import plan_dashboard
 from catalog.services.scorecard_export import to_csv, to_xlsx
 from catalog.standards import current_rule_set
 
@@ -27,7 +28,7 @@ def dashboard():
     if user is None or not user.is_cdo_or_admin:
         abort(403)
     data = scorecards.dashboard(db.session, current_rule_set())
-    return render_template("conformance/dashboard.html", **data)
+    return render_template("conformance/dashboard.html", **data, **plan_dashboard(db.session))
 
 
 @bp.get("/agencies/<code>")

@@ -7,7 +7,14 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo
 
@@ -32,6 +39,47 @@ class InventoryUploadForm(FlaskForm):
             FileAllowed(["csv", "xlsx"], "Upload a CSV or XLSX file."),
         ],
     )
+
+
+class SourceForm(FlaskForm):
+    """Add or edit a harvest source (the CDO and admins); the service validates again."""
+
+    name = StringField(
+        "Name", description="Lowercase letters, digits, '-', '_' or '.', e.g. dph-inventory."
+    )
+    kind = SelectField("Kind", choices=[], validate_choice=False)
+    role = SelectField(
+        "Role",
+        choices=[],
+        validate_choice=False,
+        description="Inventory: what an agency holds. Portal: what is published. "
+        "Reconciliation compares the two.",
+    )
+    url = StringField(
+        "Address",
+        description="Socrata or CKAN: the portal root (https://data.ct.gov). DCAT-US: the "
+        "data.json address. Inventory: the CSV/XLSX address or path.",
+    )
+    agency = SelectField(
+        "Default agency",
+        choices=[],
+        validate_choice=False,
+        description="For records whose publisher matches no agency; stewards of this agency "
+        "may run the source and upload its inventories.",
+    )
+    schedule = StringField(
+        "Schedule",
+        description="When to harvest: a cron expression in Hartford time (minute hour day "
+        "month weekday, e.g. 0 3 * * * for 3 a.m. daily) or @hourly, @daily, @weekly. "
+        "Empty: only when someone runs it.",
+    )
+    mapping = SelectField(
+        "Column mapping",
+        choices=[],
+        validate_choice=False,
+        description="Inventories only: a mapping from config/inventory_mappings/.",
+    )
+    paused = BooleanField("Paused (the schedule does not run it)")
 
 
 class DatasetForm(FlaskForm):

@@ -18,9 +18,10 @@ from flask_login import current_user, login_required
 from catalog.db import db
 from catalog.errors import Conflict, InvalidInput, PermissionDenied
 from catalog.models import HarvestJob, HarvestSource
-from catalog.permissions import can_manage_source
+from catalog.permissions import can_edit_sources, can_manage_source, can_run_source
 from catalog.services import harvest as harvest_service
 from catalog.services.harvest import original_name
+from catalog.services.harvest_jobs import active_job
 from catalog.web.forms import InventoryUploadForm
 
 bp = Blueprint("harvest", __name__, url_prefix="/harvest")
@@ -46,6 +47,8 @@ def sources():
         "harvest_sources.html",
         sources=rows,
         jobs=harvest_service.last_jobs(db.session, [s.id for s in rows]),
+        may_edit=can_edit_sources(current_user._get_current_object()),
+        details={s.id for s in rows if can_manage_source(current_user._get_current_object(), s)},
     )
 
 
@@ -53,7 +56,18 @@ def _source_page(record: HarvestSource, form: InventoryUploadForm | None = None)
     if form is None and _may_upload(record):
         form = InventoryUploadForm()
     jobs = harvest_service.recent_jobs(db.session, record)
-    return render_template("harvest_source.html", source=record, jobs=jobs, form=form)
+    user = current_user._get_current_object()
+    return render_template(
+        "harvest_source.html",
+        source=record,
+        jobs=jobs,
+        form=form,
+        active=active_job(db.session, record),
+        may_run=can_run_source(user, record),
+        may_edit=can_edit_sources(user),
+        # Addresses and failure text are for the source's stewards and the CDO, as in the API.
+        details=can_manage_source(user, record),
+    )
 
 
 @bp.get("/sources/<name>")
@@ -121,6 +135,7 @@ def job(job_id: int):
         upload=harvest_service.job_upload(db.session, record),
         annotated=annotated is not None,
         may_download=can_manage_source(current_user._get_current_object(), record.source),
+        details=can_manage_source(current_user._get_current_object(), record.source),
     )
 
 

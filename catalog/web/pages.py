@@ -63,7 +63,14 @@ def index():
         facet_labels=FACET_LABELS,
         result_band=conformance_band,
         page_url=_page_url,
+        download_url=_download_url,
     )
+
+
+def _download_url(extension: str) -> str:
+    """The same search as a file: every hit, in this order (``/datasets.csv|xlsx``)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    return url_for(f"exports.datasets_{extension}") + ("?" + urlencode(args) if args else "")
 
 
 def _page_url(number: int) -> str:

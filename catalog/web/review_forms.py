@@ -68,10 +68,18 @@ class AgreementForm(FlaskForm):
     title = StringField("Title")
     purpose = TextAreaField("Permitted purposes")
     parties = CheckboxesField("Parties", choices=[])
-    datasets = StringField("Dataset ids", description="Separate ids with commas.")
+    datasets = CheckboxesField("Datasets covered", choices=[])
+    dataset_q = StringField(
+        "Find datasets to add",
+        description="Words from a title or description; only the parties' datasets are listed.",
+    )
     effective_on = DateField("Effective on", validators=[Optional(), sane_date])
     expires_on = DateField("Expires on", validators=[Optional(), sane_date])
     clauses = CheckboxesField("CGS § 4-67aa provisions present", choices=[])
     reviews = StringField("Review ids it resolves", description="Separate ids with commas.")
     document_url = StringField("Link to the signed document")
     internal_notes = TextAreaField("Internal notes")
+
+
+class RenewForm(FlaskForm):
+    expires_on = DateField("Renewed until", validators=[Optional(), sane_date])

@@ -22,7 +22,6 @@ from catalog.db import db
 from catalog.errors import InvalidInput, PermissionDenied
 from catalog.models import Dataset
 from catalog.models.review import OBSTACLE_KINDS, REVIEW_STATES, STATE_LABELS, TRANSITIONS
-from catalog.permissions import can_edit_agency
 from catalog.schemas.review import present_authority
 from catalog.services import agreements as agreement_service
 from catalog.services import review_insights, review_queries, review_report
@@ -30,7 +29,6 @@ from catalog.services import reviews as review_service
 from catalog.services.agencies import list_agencies
 from catalog.services.review_config import get_clauses, get_timeline
 from catalog.web.review_forms import (
-    AgreementForm,
     AssignForm,
     CommentForm,
     OpenReviewForm,
@@ -289,68 +287,6 @@ def authorities():
     return render_template("reviews/authorities.html", authorities=items, clauses=get_clauses())
 
 
-@bp.get("/agreements")
-@login_required
-def agreements():
-    today = review_service.clock()
-    expiring = request.args.get("expiring") in ("1", "true")
-    rows = agreement_service.list_agreements(db.session, expiring=expiring, today=today)
-    items = [agreement_service.present_agreement(a, internal=True, today=today) for a in rows]
-    return render_template(
-        "reviews/agreements.html",
-        agreements=items,
-        expiring=expiring,
-        warning_days=get_timeline().agreement_expiry_warning_days,
-    )
-
-
-@bp.route("/agreements/new", methods=["GET", "POST"])
-@login_required
-def new_agreement():
-    user = _user()
-    agencies = list_agencies(db.session)
-    if not user.is_cdo_or_admin and not any(can_edit_agency(user, a.id) for a in agencies):
-        raise PermissionDenied("Only the CDO or a steward of a party records an agreement.")
-    form = AgreementForm()
-    form.parties.choices = choices((a.code, f"{a.name} ({a.code})") for a in agencies)
-    form.clauses.choices = choices((c.code, c.text) for c in get_clauses())
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        try:
-            review_ids = [int(x) for x in _split(form.reviews.data)]
-        except ValueError:
-            review_ids = None
-        try:
-            if review_ids is None:
-                raise InvalidInput({"reviews": ["Review ids are whole numbers."]})
-            agreement_service.create_agreement(
-                db.session,
-                user,
-                title=form.title.data,
-                purpose=form.purpose.data,
-                party_codes=form.parties.data or [],
-                effective_on=form.effective_on.data,
-                expires_on=form.expires_on.data,
-                dataset_ids=_split(form.datasets.data),
-                clauses=form.clauses.data or [],
-                review_ids=review_ids,
-                document_url=form.document_url.data,
-                internal_notes=form.internal_notes.data,
-            )
-        except InvalidInput as exc:
-            db.session.rollback()
-            problems, status = _attach(form, exc.errors), 422
-        else:
-            db.session.commit()
-            flash("Agreement recorded.", "success")
-            return redirect(url_for("reviews.agreements"))
-    elif form.is_submitted():
-        status = 422 if form.errors else 400
-        problems = [f"{k}: {' '.join(v)}" for k, v in form.errors.items() if k != "csrf_token"]
-    return render_template("reviews/agreement_form.html", form=form, problems=problems), status
-
-
 @bp.get("/report")
 def report():
     year = _year()
@@ -412,3 +348,7 @@ def _attach(form, errors: dict[str, list]) -> list[str]:
         else:
             field.errors = [*field.errors, *map(str, messages)]
     return unplaced
+
+
+# Agreements live in their own module, on this blueprint.
+from catalog.web import review_agreements  # noqa: E402, F401

@@ -68,8 +68,8 @@ def test_visitor_filters_the_list_and_opens_a_dataset(page, catalog, screenshot)
     check_page(page)
     screenshot(page, "01-dataset-list")
 
-    # Search: the box is there, and a word narrows the list.
-    page.get_by_role("searchbox", name="Search titles, descriptions and keywords").fill("closures")
+    # Search: the box is there (a combobox once autocomplete attaches), and a word narrows it.
+    page.get_by_role("combobox", name="Search titles, descriptions and keywords").fill("closures")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.get_by_role("link", name="Road closures")).to_be_visible()
     expect(page.get_by_role("link", name="Hospital discharges by town")).to_have_count(0)

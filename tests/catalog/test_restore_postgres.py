@@ -19,9 +19,10 @@ from sqlalchemy.engine import make_url
 import search_index
 from catalog import create_app
 from catalog.db import Base, db, make_engine
-from catalog.services.datasets import update_dataset, withdraw_dataset
+from catalog.services.datasets import create_dataset, update_dataset, withdraw_dataset
 from catalog.services.reviews import open_review
 from catalog.services.users import get_user_by_email, issue_token
+from tests.conftest import dataset_payload
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEST_URL = os.environ.get("CATALOG_TEST_DATABASE_URL", "")
@@ -89,13 +90,11 @@ def sqlite_catalog(instance: Path) -> tuple[str, dict[str, str]]:
     with app.app_context():
         steward = get_user_by_email(db.session, "steward@dph.ct.gov")  # the demo's steward
         issue_token(db.session, steward)
-        from catalog.models import Agency, Dataset
-
-        dph = db.session.scalar(select(Agency).where(Agency.code == "DPH"))
-        ids = db.session.scalars(
-            select(Dataset.id).where(Dataset.agency_id == dph.id).order_by(Dataset.id)
-        ).all()
-        assert len(ids) >= 2, "the demo sources give DPH datasets"
+        # The demo files its (non-Connecticut) samples under UNASSIGNED: DPH registers its own.
+        ids = [
+            create_dataset(db.session, dataset_payload(title=title, agency="DPH"), steward).id
+            for title in ("Harbour soundings", "Beach closures")
+        ]  # fmt: skip
         renamed = update_dataset(
             db.session,
             ids[0],
@@ -139,7 +138,13 @@ def test_sqlite_backup_restores_into_empty_postgresql_and_search_finds_it(
         assert {name: len(rows) for name, rows in after.items()} == {
             name: len(rows) for name, rows in before.items()
         }
-        assert len(before["audit_event"]) > 50 and len(before["dataset"]) == 52
+        assert (
+            len(before["audit_event"]) > 50 and len(before["dataset"]) == 54
+        )  # the demo's 52 and DPH's 2
+        # The change sequence keeps its value and starts a new epoch (indexes rebuild).
+        (sequence,) = before.pop("change_sequence")
+        (restored_sequence,) = after.pop("change_sequence")
+        assert restored_sequence[:2] == sequence[:2] and restored_sequence[2] != sequence[2]
         for name in before:
             assert after[name] == before[name], f"table {name} differs after the restore"
         actions = {row[before_index("audit_event", "action")] for row in after["audit_event"]}
@@ -153,7 +158,7 @@ def test_sqlite_backup_restores_into_empty_postgresql_and_search_finds_it(
 
     rebuilt = manage(["index", "rebuild"], target_env)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
-    assert "Indexed 52 datasets" in rebuilt.stdout
+    assert "Indexed 54 datasets" in rebuilt.stdout
     app = create_app(
         {"ENV_NAME": "testing", "DATABASE_URL": empty_postgres, "INSTANCE_DIR": str(target_dir),
          "INDEX_DIR": str(target_dir / "index"), "SECRET_KEY": "restore-test"}
@@ -166,7 +171,7 @@ def test_sqlite_backup_restores_into_empty_postgresql_and_search_finds_it(
     finally:
         search_index.get_store(app).close()
     assert [item["id"] for item in listed["items"]] == [ids["renamed"]]
-    assert everything["total"] == 51  # the withdrawn one is not listed
+    assert everything["total"] == 53  # the withdrawn one is not listed
     assert ids["withdrawn"] not in {item["id"] for item in everything["items"]}
     assert page.status_code == 200 and b"Harbour soundings of Long Island Sound" in page.data
     assert b"internal note" not in page.data  # governance fields stay hidden after a restore

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 from catalog.db import db
 from catalog.models import AuditEvent, Dataset, Distribution, HarvestJob, HarvestLink, HarvestRecord
 from catalog.services.harvest import add_source
+from catalog.services.harvest_jobs import worker_identity
 from harvesters.http import HttpClient, HttpSettings
 from harvesters.runner import run_harvest
 
@@ -41,6 +44,15 @@ def harvest(app_ctx: Flask, http: HttpClient) -> Callable[..., HarvestJob]:
         return run_harvest(db.session, source, app_ctx.config, http=client or http, **kwargs)
 
     return _run
+
+
+def dead_worker() -> str:
+    """The identity of a process on this host that has exited (as a killed worker leaves)."""
+    process = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                               stdin=subprocess.PIPE)  # fmt: skip
+    identity = worker_identity(process.pid)
+    process.communicate(b"")
+    return identity
 
 
 def table_counts() -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from catalog.db import db
 from catalog.models import AuditEvent, Dataset, HarvestJob, HarvestLink
 from catalog.models._common import utcnow
+from catalog.services.harvest_jobs import worker_identity
 from harvesters import HarvestFailed
 from harvesters.dcat_us import DcatUsHarvester
 from tests.conftest import FIXTURES
@@ -65,27 +67,32 @@ def _run_with_batch(source, batch_size: int) -> HarvestJob:
     )
 
 
-def test_job_stuck_past_the_timeout_is_marked_failed_and_the_source_runs_again(
+def test_job_silent_past_the_timeout_is_marked_failed_and_the_source_runs_again(
     make_source, harvest
 ) -> None:
+    """A job run from a terminal on another host (its process cannot be checked from here)
+    whose heartbeat stopped: failed once the heartbeat is older than the timeout (60 s)."""
     source = make_source(url=str(CDC))
     stuck = HarvestJob(
         source_id=source.id,
         status="running",
-        started_at=utcnow() - timedelta(hours=8),
-        heartbeat_at=utcnow() - timedelta(hours=7),
+        worker="another-host/0000:4242:123",
+        started_at=utcnow() - timedelta(minutes=3),
+        heartbeat_at=utcnow() - timedelta(seconds=61),
     )
     db.session.add(stuck)
     db.session.commit()
     job = harvest(source)
     assert job.status == "succeeded"
     db.session.refresh(stuck)
-    assert stuck.status == "failed" and "no progress" in stuck.error
+    assert stuck.status == "failed" and "no heartbeat for 60s" in stuck.error
 
 
 def test_a_source_with_a_live_running_job_is_not_started_twice(make_source, harvest) -> None:
     source = make_source(url=str(CDC))
-    db.session.add(HarvestJob(source_id=source.id, status="running"))
+    db.session.add(
+        HarvestJob(source_id=source.id, status="running", worker=worker_identity(os.getpid()))
+    )
     db.session.commit()
     with pytest.raises(HarvestFailed, match="already has a running job"):
         harvest(source)

@@ -187,6 +187,31 @@ def test_a_change_rebuilds_only_that_datasets_fragment(app, client, make_dataset
     assert by_identifier(doc)["second"]["title"] == "Second dataset"
 
 
+def test_the_exports_job_builds_fragments_so_requests_build_none(
+    app, client, make_dataset, monkeypatch
+):
+    """After a harvest, the periodic ``exports`` job (not the next visitor) builds the catalog
+    files' fragments for the configured public address."""
+    from catalog.exports import fragments
+    from jobs.tasks import run_periodic
+
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://data.ct.example")
+    for n in range(3):
+        make_dataset(identifier=f"job-{n}", title=f"Dataset {n}")
+    assert run_periodic(app, "exports") == f"{3 * len(fragments.BUILDERS)} export fragments rebuilt"
+
+    built: list[str] = []
+    for fmt, original in list(fragments.BUILDERS.items()):
+        monkeypatch.setitem(
+            fragments.BUILDERS, fmt, lambda r, c, o=original: built.append(r["id"]) or o(r, c)
+        )
+    for path in ("/data.json", "/catalog/dcat-us-3.json", "/catalog.ttl", "/catalog.jsonld"):
+        assert client.get(path).status_code == 200, path
+    assert built == []
+    assert "https://data.ct.example/" in client.get("/catalog/dcat-us-3.json").text
+    assert run_periodic(app, "exports") == "0 export fragments rebuilt"
+
+
 def test_export_command_writes_a_valid_dcat_us_3_catalog(runner, mixed_catalog, tmp_path):
     from manage import build_cli
 

@@ -57,7 +57,12 @@ def test_xlsx_escapes_formulas_and_never_writes_formula_cells(client, make_datas
 
 
 def test_listing_uses_the_api_filters(client, make_dataset):
-    make_dataset(title="Hospital discharges", identifier="a", agency="DPH")
+    make_dataset(
+        title="Hospital discharges",
+        identifier="a",
+        agency="DPH",
+        description="Discharges reported to the department of health.",
+    )
     make_dataset(
         title="Road closures",
         identifier="b",
@@ -83,7 +88,13 @@ def test_listing_uses_the_api_filters(client, make_dataset):
     assert titles("agency=DOT&access_level=non-public") == ["Bridge inspections"]
     assert titles("q=TRAFFIC") == ["Road closures"]
     assert titles("q=hospital+discharges") == ["Hospital discharges"]
-    assert titles("q=hospital+roads") == []
+    assert titles("q=art") == []  # words, not substrings ("art" is not in "department")
+    # What the search shows, the download has: no dataset holds both words, so both
+    # searches relax to either word, in the same order.
+    api = client.get("/api/v1/datasets?q=hospital+roads").json
+    assert api["relaxed"] is True
+    listed = [row["id"] for row in read_csv(client.get("/datasets.csv?q=hospital+roads"))]
+    assert listed == [item["id"] for item in api["items"]] and len(listed) == 2
     _header, rows, _sheet = read_xlsx(client.get("/datasets.xlsx?agency=DOT"))
     assert sorted(row["title"] for row in rows) == ["Bridge inspections", "Road closures"]
 
@@ -169,13 +180,13 @@ def test_api_token_is_not_needed(client, mixed_catalog, steward, token_for):
 
 def test_search_seam_keeps_the_order_of_the_ids_it_is_given(app, client, make_dataset):
     from catalog.db import db
-    from catalog.exports.selection import iter_datasets_by_ids
+    from catalog.exports.selection import datasets_by_ids
     from catalog.exports.tables import iter_csv
 
     ids = [make_dataset(identifier=f"s{i}", title=f"Title {i}").id for i in range(3)]
     wanted = [ids[2], "missing-id", ids[0]]
     with app.app_context():
-        text = "".join(iter_csv(iter_datasets_by_ids(db.session, wanted), None))
+        text = "".join(iter_csv(datasets_by_ids(db.session, wanted), None))
     rows = list(csv.DictReader(io.StringIO(text[1:])))
     assert [row["title"] for row in rows] == ["Title 2", "Title 0"]
 

@@ -16,7 +16,8 @@ def test_search_page_shows_results_facets_badges_and_count(client, cdc_catalog):
     # Every facet checkbox has a label that names the value and its count.
     boxes = re.findall(r'<input type="checkbox" id="([^"]+)"', page)
     assert boxes and all(f'<label for="{b}">' in page for b in boxes)
-    assert "<script" not in page  # no JavaScript needed
+    # Autocomplete is one external, deferred script (the form needs none: tests/browser).
+    assert page.count("<script") == 1 and '<script src="/static/search.js" defer>' in page
 
 
 def test_facet_filters_and_pagination_keep_the_query(client, cdc_catalog):

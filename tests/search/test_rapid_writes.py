@@ -14,9 +14,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+from search_index import ANONYMOUS, SearchParams
 from search_index.documents import Record
-from search_index.query import SearchParams, run_search
-from search_index.store import IndexStore
+from search_index.engine import run
+from search_index.store import IndexStore, State
 
 
 def _record(n: int, word: str = "harbor") -> Record:
@@ -24,13 +25,13 @@ def _record(n: int, word: str = "harbor") -> Record:
 
 
 def _total(store: IndexStore, q: str) -> int:
-    with store.view() as view:
-        return run_search(view, SearchParams(q=q)).total
+    store.invalidate()
+    return run(store.view(), SearchParams(q=q), ANONYMOUS).total
 
 
 def test_rapid_commits_with_the_global_random_reseeded_each_time(tmp_path):
     store = IndexStore(tmp_path / "index")
-    store.build([_record(0)])
+    store.build([_record(0)], State(None, 0))
     for n in range(1, 30):
         random.seed(0)  # what Hypothesis does before each example it runs
         assert store.update([_record(n)])
@@ -44,7 +45,7 @@ def test_rapid_commits_from_two_processes(tmp_path):
     """Two writer processes (as two gunicorn workers), each committing one dataset at a time."""
     root = tmp_path / "index"
     store = IndexStore(root)
-    store.build([])
+    store.build([], State(None, 0))
     script = textwrap.dedent(
         """
         import random, sys

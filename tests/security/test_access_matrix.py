@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -15,10 +16,10 @@ import pandas as pd
 import pytest
 from flask import url_for
 from pypdf import PdfReader
-from sqlalchemy import select
 
 from catalog.db import db
-from catalog.models import HarvestJob, HarvestRecord, HarvestSource, PlanObjective
+from catalog.models import HarvestJob, HarvestRecord, HarvestSource
+from catalog.services.agreements import create_agreement
 from catalog.services.reviews import open_review
 from harvesters.inventory import write_annotated
 
@@ -31,6 +32,8 @@ POLICIES = {
     "signed_in": (302, 200, 200, 200),
     "agency_steward": (302, 403, 200, 200),
     "cdo_only": (302, 403, 403, 200),
+    # Stewards of another agency only (access requests for a non-public dataset).
+    "other_agency_steward": (302, 200, 403, 403),
     # API reads that need an account (anonymous gets 401, not a redirect).
     "api_signed_in": (401, 200, 200, 200),
     # API writes with a bearer token (anonymous sends none).
@@ -91,6 +94,10 @@ ROUTES = [
     Route("api_v1.list_harvest_sources", "GET", "public"),
     Route("api_v1.get_harvest_job", "GET", "public"),
     Route("api_v1.harvest_job_errors", "GET", "api_signed_in"),
+    Route("harvest.new_source", "GET", "cdo_only"),
+    Route("harvest.edit_source", "GET", "cdo_only"),
+    Route("api_v1.queue_harvest_job", "POST", "api_write_agency"),
+    Route("notices.index", "GET", "signed_in"),
     # Exports and the CKAN Action API
     Route("exports.data_json", "GET", "public"),
     Route("exports.dcat_us_3", "GET", "public"),
@@ -122,6 +129,7 @@ ROUTES = [
     Route("reviews.authorities", "GET", "public"),
     Route("reviews.agreements", "GET", "signed_in"),
     Route("reviews.new_agreement", "GET", "signed_in"),  # any steward (of a party) or the CDO
+    Route("reviews.edit_agreement", "GET", "agency_steward"),  # a party's stewards, the CDO
     Route("reviews.report", "GET", "public"),
     Route("reviews.report_csv", "GET", "public"),
     Route("reviews.report_xlsx", "GET", "public"),
@@ -140,12 +148,41 @@ ROUTES = [
     Route("plan.plan_pdf", "GET", "public"),
     Route("plan.feedback", "GET", "public"),
     Route("plan.admin", "GET", "cdo_only"),
-    Route("plan.admin_objective", "GET", "cdo_only"),
+    Route("plan.admin_version", "GET", "cdo_only"),
+    Route("plan.admin_export", "GET", "cdo_only"),
+    Route(
+        "plan.admin_element",
+        "GET",
+        "cdo_only",
+        params=(("version_key", "2018-phase1-draft"), ("kind", "principle"), ("element_key", "P1")),
+    ),
+    Route("plan.timeline", "GET", "public"),
+    Route("plan.progress_report", "GET", "public"),
+    Route("plan.progress_report_pdf", "GET", "public"),
+    Route("plan.progress_report_xlsx", "GET", "public"),
     Route("plan.triage", "GET", "cdo_only"),
     Route("plan.triage_csv", "GET", "cdo_only"),
     Route("plan.report_progress", "GET", "signed_in"),
     Route("plan.progress_overview", "GET", "signed_in"),
     Route("api_v1.list_progress_reports", "GET", "api_signed_in"),
+    # Reconciliation, the yearly cycle, access plans, history, access requests
+    Route("governance.reconciliation", "GET", "signed_in"),
+    Route("governance.inventory", "GET", "signed_in"),
+    Route("governance.agency_inventory", "GET", "agency_steward"),
+    Route("governance.access_plan", "GET", "public"),
+    Route("governance.dataset_history", "GET", "agency_steward"),
+    Route("governance.audit_log", "GET", "cdo_only"),
+    Route("governance.audit_csv", "GET", "cdo_only"),
+    Route("governance.changes_feed", "GET", "public"),
+    Route("governance.request_access", "GET", "other_agency_steward"),
+    Route("api_v1.reconciliation_view", "GET", "api_signed_in"),
+    Route("api_v1.access_plan_view", "GET", "public"),
+    Route(
+        "api_v1.add_access_plan_entry",
+        "POST",
+        "api_write_agency",
+        {"identifier": "{identifier}", "target_date": "2027-06-30"},
+    ),
     Route(
         "api_v1.create_progress_report",
         "POST",
@@ -159,6 +196,7 @@ ROUTES = [
         },
     ),
 ]
+AUTHORING = "POST form (CSRF); CDO only, tested in tests/plan/test_authoring.py"
 # Rules not checked here, with the reason.
 EXEMPT = {
     "static": "files shipped with the app",
@@ -172,8 +210,31 @@ EXEMPT = {
     "reviews.move": "POST form (CSRF); reviewer or CDO only, tested in tests/reviews",
     "reviews.assign": "POST form (CSRF); CDO only, tested in tests/reviews",
     "plan.triage_status": "POST form (CSRF); CDO only, tested in tests/plan",
+    "plan.triage_reply": "POST form (CSRF); CDO only, tested in tests/plan/test_replies.py",
+    "plan.admin_create_version": AUTHORING,
+    "plan.admin_import": "POST file (CSRF); CDO only, tested in tests/plan/test_authoring.py",
+    "plan.admin_status": AUTHORING,
+    "plan.admin_groups": AUTHORING,
+    "plan.admin_element_action": AUTHORING,
+    "governance.open_cycle": "POST form (CSRF); CDO only, tested in tests/governance/test_cycle.py",
+    "governance.submit_inventory": "POST form (CSRF); the agency's stewards and the CDO, "
+    "tested in tests/governance/test_cycle.py",
+    "governance.mark_high_value": "POST form (CSRF); the agency's stewards and the CDO, "
+    "tested in tests/governance/test_cycle.py",
+    "governance.remove_access_plan_entry": "POST form (CSRF); the agency's stewards and the "
+    "CDO, tested in tests/governance/test_access_plans.py",
+    "reviews.renew_agreement": "POST form (CSRF); a party's stewards and the CDO, tested in "
+    "tests/governance/test_agreements.py",
     "harvest.upload_inventory": "POST file upload (CSRF); the source's stewards and the CDO, "
     "tested per role in tests/web/test_inventory_upload.py",
+    "harvest.run_source": "POST form (CSRF); the source's stewards and the CDO, tested per role "
+    "in tests/web/test_harvest_sources.py",
+    "notices.mark_read": "POST form (CSRF); only the signed-in person's own notices, tested in "
+    "tests/web/test_notices.py",
+    "harvest.pause_source": "POST form (CSRF); CDO and admins, tested in "
+    "tests/web/test_harvest_sources.py",
+    "harvest.remove_source": "POST form (CSRF); CDO and admins, tested in "
+    "tests/web/test_harvest_sources.py",
     "pending.decide": "POST form (CSRF); the dataset's stewards and the CDO, tested per role in "
     "tests/web/test_pending_changes.py",
     "pending.follow": "POST form (CSRF); the dataset's stewards and the CDO, tested per role in "
@@ -182,7 +243,7 @@ EXEMPT = {
 
 
 @pytest.fixture
-def world(app_ctx, make_user, make_dataset, token_for):
+def world(app_ctx, make_user, make_dataset, token_for, plan_objectives):
     owner = make_user("steward", agencies=("DPH",), email="owner@dph.ct.gov")
     other = make_user("steward", agencies=("DOT",), email="other@dot.ct.gov")
     cdo = make_user("cdo", email="cdo@opm.ct.gov")
@@ -235,6 +296,11 @@ def world(app_ctx, make_user, make_dataset, token_for):
             errors=[{"severity": "error", "type": "schema", "message": "title: required"}],
         )
     )  # fmt: skip
+    agreement = create_agreement(
+        db.session, db.session.merge(owner), title="DPH and DSS eligibility",
+        purpose="Eligibility checks", party_codes=["DPH", "DSS"], effective_on=date(2026, 1, 1),
+        dataset_ids=[dataset.id], internal_notes=f"Counsel memo {SECRET}",
+    )  # fmt: skip
     db.session.commit()
     return {
         "users": {"other_steward": other, "owner": owner, "cdo": cdo},
@@ -247,11 +313,12 @@ def world(app_ctx, make_user, make_dataset, token_for):
             "dataset_id": dataset.id,
             "code": "DPH",
             "version_key": "2025-2026",
-            "objective_id": db.session.scalars(select(PlanObjective.id)).first(),
             "feedback_id": 1,
             "review_id": review.id,
             "name": source.name,
             "job_id": job.id,
+            "agreement_id": agreement.id,
+            "identifier": dataset.identifier,
         },
     }
 
@@ -296,7 +363,11 @@ def test_route_status_and_no_leaks(app, world, route, role):
     else:
         if role != "anonymous":
             headers["Authorization"] = f"Bearer {world['tokens'][role]}"
-        response = client.open(url, method=route.method, json=route.body or {}, headers=headers)
+        body = {
+            key: value.format(**world["params"]) if isinstance(value, str) else value
+            for key, value in (route.body or {}).items()
+        }
+        response = client.open(url, method=route.method, json=body, headers=headers)
     if expected is None:  # allowed: anything but an authorisation refusal or a server error
         assert response.status_code not in (401, 403) and response.status_code < 500
     else:

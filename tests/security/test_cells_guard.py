@@ -95,9 +95,50 @@ def test_review_report() -> None:
 def test_feedback_export() -> None:
     common = {"created_at": datetime(2026, 1, 1), "version": SimpleNamespace(key="p"),
               "target_kind": "plan", "target_key": "", "status": "new", "email": None,
-              "organisation": None, "comment": "ok"}  # fmt: skip
+              "organisation": None, "comment": "ok", "publish_consent": False, "reply": None,
+              "published": False}  # fmt: skip
     rows = [SimpleNamespace(id=n, name=value, **common) for n, value in enumerate(HOSTILE)]
     assert_csv_safe(feedback_csv(rows))
+
+
+def test_audit_log_export(app_ctx, make_user) -> None:
+    from catalog.services.audit import record_event
+    from catalog.services.history import AuditFilters, audit_csv
+
+    for n, value in enumerate(HOSTILE):
+        record_event(db.session, value, "dataset.update", "dataset", f"d{n}", None, {"x": n})
+    db.session.flush()
+    assert_csv_safe(audit_csv(db.session, db.session.merge(make_user("cdo")), AuditFilters()))
+
+
+def test_plan_progress_report_export() -> None:
+    from catalog.services.plan_report import report_xlsx
+
+    rows = [
+        {"code": f"A{n}", "name": value, "start": {"datasets": 1, "score": 50, "standards": {}},
+         "end": {"datasets": 2, "score": 60, "standards": {}}, "change": 10}
+        for n, value in enumerate(HOSTILE)
+    ]  # fmt: skip
+    snap = {"taken_on": date(2026, 1, 1), "standards": {}}
+    report = {
+        "version": {"key": "k", "title": "t", "status": "final"},
+        "period": {"starts": date(2025, 1, 1), "ends": date(2026, 12, 31)}, "closed": True,
+        "conformance": {"start": snap, "end": snap, "standards": [], "agencies": rows},
+        "plan": {
+            "objectives": [], "coverage": [], "cycle": None, "agreements": [
+                {"id": n, "title": value, "parties": ["DPH"], "effective_on": "2026-01-01",
+                 "expires_on": None, "datasets": 0} for n, value in enumerate(HOSTILE)
+            ],
+            "reviews": {"start": {}, "end": {}, "states": []},
+        },
+    }  # fmt: skip
+    data = report_xlsx(report)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    names = [c.value for c in book["Conformance"]["B"]][1:]
+    titles = [c.value for c in book["Agreements"]["B"]][1:]
+    for texts in (names, titles):
+        assert all(t[:1] == "'" for t in texts) and len(texts) == len(HOSTILE)
+    assert all(cell.data_type != "f" for cell in _cells_xlsx(data))
 
 
 def test_harvest_errors_csv(app_ctx) -> None:

@@ -154,3 +154,25 @@ def test_identifiers_are_never_built_from_non_public_urls(app_ctx, client, tmp_p
     assert hidden is not None and SECRET not in hidden.identifier
     for url in ("/data.json", "/datasets.csv", f"/api/v1/datasets/{hidden.id}"):
         assert SECRET not in client.get(url).get_data(as_text=True), url
+
+
+def test_harvest_pages_show_addresses_and_errors_to_the_sources_stewards_only(
+    app, client, failed_source, make_user
+) -> None:
+    """The staff pages follow the API's rule: another agency's steward sees the source and its
+    outcome, not its file path or the failure's internals."""
+    from tests.web.test_steward_forms import sign_in
+
+    job_id, _tokens = failed_source
+    pages = ("/harvest/", "/harvest/sources/dph-inventory", f"/harvest/jobs/{job_id}")
+    make_user("steward", agencies=("DOT",), email="dot.reader@dot.ct.gov")
+    sign_in(client, "dot.reader@dot.ct.gov")
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200 and "dph-inventory" in response.text, url
+        assert SECRET not in response.text, url
+    owner = make_user("steward", agencies=("DPH",), email="dph.owner@dph.ct.gov")
+    fresh = app.test_client()
+    sign_in(fresh, owner.email)
+    assert SOURCE_PATH in fresh.get("/harvest/sources/dph-inventory").text
+    assert "UniqueViolation" in fresh.get(f"/harvest/jobs/{job_id}").text

@@ -1,7 +1,7 @@
 """field ownership, pending changes, text columns
 
 Revision ID: writepath_1
-Revises: dcat_1
+Revises: search_1
 Create Date: 2026-12-01 05:18:15.215969
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 
 revision = 'writepath_1'
-down_revision = 'dcat_1'
+down_revision = 'search_1'
 branch_labels = None
 depends_on = None
 

@@ -7,4 +7,4 @@ from flask import Blueprint
 bp = Blueprint("plan", __name__)
 
 # The views attach their routes to ``bp``.
-from catalog.web.plan import admin, feedback, pages, progress  # noqa: E402, F401
+from catalog.web.plan import admin, feedback, pages, progress, report, timeline  # noqa: E402, F401

@@ -16,7 +16,12 @@ from catalog.services import feedback as feedback_service
 from catalog.services import plan as plan_service
 from catalog.services.feedback import CommentWindowClosed
 from catalog.web.plan import bp
-from catalog.web.plan.forms import FeedbackForm, FeedbackStatusForm, as_choices
+from catalog.web.plan.forms import (
+    FeedbackForm,
+    FeedbackReplyForm,
+    FeedbackStatusForm,
+    as_choices,
+)
 from catalog.web.plan.pages import target_choices, viewer
 
 log = logging.getLogger(__name__)
@@ -48,7 +53,7 @@ def dataset_feedback(dataset: Dataset) -> dict:
 def _form_version() -> object | None:
     key = request.values.get("plan") or request.args.get("version")
     if key:
-        return plan_service.get_version(db.session, key)
+        return plan_service.get_visible_version(db.session, key, viewer())
     versions = plan_service.open_versions(db.session)
     return versions[0] if versions else None
 
@@ -79,7 +84,16 @@ def feedback():
             return redirect(url_for("plan.feedback"))
         payload = {
             name: getattr(form, name).data
-            for name in ("plan", "target", "name", "email", "organisation", "comment")
+            for name in (
+                "plan",
+                "target",
+                "name",
+                "email",
+                "organisation",
+                "comment",
+                "publish_consent",
+                "publish_name",
+            )
         }
         try:
             stored = feedback_service.submit_feedback(db.session, payload)
@@ -104,7 +118,7 @@ def feedback():
     elif form.is_submitted():
         status = 400
     today = plan_service.plan_today()
-    window_open = version is not None and version.window_open_on(today)
+    window_open = version is not None and plan_service.accepts_comments(version, today)
     if version is not None and refusal is None and not window_open:
         refusal = feedback_service.window_message(version, today)
     return render_template(
@@ -164,4 +178,25 @@ def triage_status(feedback_id: int):
     )
     db.session.commit()
     flash(f"Feedback #{feedback_id} marked {form.status.data}.", "success")
+    return redirect(url_for("plan.triage", status=request.args.get("status") or None))
+
+
+@bp.post("/plan/feedback/<int:feedback_id>/reply")
+@login_required
+def triage_reply(feedback_id: int):
+    form = FeedbackReplyForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form expired; reload the page.")
+    try:
+        stored = feedback_service.answer_feedback(
+            db.session, feedback_id, form.reply.data, bool(form.publish.data),
+            current_user._get_current_object(),
+        )  # fmt: skip
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(" ".join(str(m) for ms in exc.errors.values() for m in ms), "error")
+    else:
+        db.session.commit()
+        where = " and published on the plan page" if stored.published else ""
+        flash(f"Answer to #{feedback_id} saved{where}.", "success")
     return redirect(url_for("plan.triage", status=request.args.get("status") or None))

@@ -12,7 +12,7 @@ from catalog.db import db
 from catalog.errors import NotFound
 from catalog.models import PlanVersion, User
 from catalog.services import plan as plan_service
-from catalog.services.feedback import window_message
+from catalog.services.feedback import published_feedback, window_message
 from catalog.services.plan_links import datasets_for, standards_by_principle
 from catalog.services.progress import objective_progress
 from catalog.web.plan import bp
@@ -24,14 +24,14 @@ def viewer() -> User | None:
 
 
 def selected_version() -> PlanVersion:
-    """The version named by ``?version=KEY``, else the plan in force."""
+    """The version named by ``?version=KEY`` (drafts only for the CDO), else the plan in force."""
     key = request.args.get("version") or None
     if key is None:
         current = plan_service.current_version(db.session)
         if current is None:
-            raise NotFound("No plan version is loaded; run `python manage.py init`.")
+            raise NotFound("No version of the plan is published yet.")
         key = current.key
-    return plan_service.get_version(db.session, key)
+    return plan_service.get_visible_version(db.session, key, viewer())
 
 
 def target_choices(version: PlanVersion) -> list[tuple[str, str]]:
@@ -62,6 +62,7 @@ def _short(text: str, size: int = 70) -> str:
 def plan_context(version: PlanVersion) -> dict[str, Any]:
     """Everything the plan page and its printable version show."""
     today = plan_service.plan_today()
+    versions = plan_service.visible_versions(db.session, viewer())
     principles = [p for p in version.principles if not p.retired]
     groups = [
         (group, [p for p in principles if p.group_key == group["key"]]) for group in version.groups
@@ -73,9 +74,14 @@ def plan_context(version: PlanVersion) -> dict[str, Any]:
     focal_points = [f for f in version.focal_points if not f.retired]
     standards_dir = Path(current_app.config["CONFIG_DIR"]) / "standards"
     elements = [*principles, *goals, *focal_points]
+    current = plan_service.current_version(db.session)
+    written = [v for v in versions if v.key != version.key and plan_service.has_content(v)]
     return {
         "version": version,
-        "versions": plan_service.list_versions(db.session),
+        "versions": versions,
+        "in_force": current,
+        "period": plan_service.version_period(version, versions),
+        "written_elsewhere": written,
         "groups": groups,
         "goals_by_term": [
             ("two-year", "Two-year goals", [g for g in goals if g.term == "two-year"]),
@@ -89,10 +95,10 @@ def plan_context(version: PlanVersion) -> dict[str, Any]:
             for e in elements
             if e.datasets
         },
-        "window_open": version.window_open_on(today),
+        "window_open": plan_service.accepts_comments(version, today),
         "window_message": window_message(version, today),
         "can_manage": plan_service.can_manage_plan(viewer()),
-        "has_examples": any(e.example for e in elements),
+        "published": published_feedback(db.session, version),
     }
 
 

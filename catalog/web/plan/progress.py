@@ -18,7 +18,7 @@ from catalog.web.plan.forms import ProgressReportForm, as_choices
 def _version():
     key = request.args.get("version") or None
     if key:
-        return plan_service.get_version(db.session, key)
+        return plan_service.get_visible_version(db.session, key, current_user._get_current_object())
     current = plan_service.current_version(db.session)
     if current is None:
         raise NotFound("No plan version is loaded.")
@@ -88,7 +88,7 @@ def progress_overview():
     return render_template(
         "plan/progress.html",
         version=version,
-        versions=plan_service.list_versions(db.session),
+        versions=plan_service.visible_versions(db.session, user),
         period=period,
         reporting=reporting,
         reports=reports,
