@@ -168,10 +168,14 @@ def test_anonymous_searchers_never_get_non_public_details(
     item = next(i for i in body["items"] if i["id"] == target_id)
     assert item["accessLevel"] == "non-public"
     assert "distribution" not in item and "notes" not in item and "steward" not in item
-    for word in ("zanzibarian", "quixotic", "confidential"):
+    for word in ("zanzibarian", "quixotic"):
         leaked = client.get("/api/v1/datasets", query_string={"q": word})
         assert leaked.json["total"] == 0
         assert word not in leaked.get_data(as_text=True).lower()
+    # "confidential" is also in the public rights of CDC's restricted-use files (kept whole since
+    # issue 18): those may match, the dataset classified confidential may not.
+    leaked = client.get("/api/v1/datasets", query_string={"q": "confidential", "per_page": 100})
+    assert target_id not in {i["id"] for i in leaked.json["items"]}
     # Its distribution formats neither count nor match for an anonymous searcher...
     anonymous_csv = _search(client, format="CSV", q="lyme")
     assert target_id not in {i["id"] for i in anonymous_csv["items"]}
