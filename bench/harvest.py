@@ -92,6 +92,7 @@ class TreeMemory:
 
     def __init__(self) -> None:
         self.peak_mb = 0.0
+        self.at_peak: list[float] = []  # each process's share at the peak, largest first
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -105,8 +106,10 @@ class TreeMemory:
 
     def _run(self) -> None:
         while True:
-            total = sum(_pss_kb(pid) for pid in _tree(os.getpid()))
-            self.peak_mb = max(self.peak_mb, total / 1024)
+            shares = [_pss_kb(pid) / 1024 for pid in _tree(os.getpid())]
+            if sum(shares) > self.peak_mb:
+                self.peak_mb = sum(shares)
+                self.at_peak = sorted((s for s in shares if s), reverse=True)
             if self._stop.wait(0.2):
                 return
 
@@ -248,7 +251,10 @@ def main() -> None:
                 print(f"the search index holds {indexed} datasets, not {args.n}")
                 sys.exit(1)
             own, workers = (now - then for now, then in zip(_cpu_seconds(), cpu0, strict=True))
-            print(f"  peak memory, harvest and workers together: {memory.peak_mb:,.0f} MB")
+            parts = " + ".join(f"{share:,.0f}" for share in memory.at_peak)
+            print(
+                f"  peak memory, harvest and workers together: {memory.peak_mb:,.0f} MB ({parts})"
+            )
             print(f"  CPU: harvest process {own:.1f} s, its workers {workers:.1f} s")
 
         timed("first harvest", "added")
