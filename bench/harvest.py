@@ -93,6 +93,7 @@ class TreeMemory:
     def __init__(self) -> None:
         self.peak_mb = 0.0
         self.at_peak: list[float] = []  # each process's share at the peak, largest first
+        self._cpu: dict[int, list[float]] = {}  # other processes: [CPU at start, latest CPU]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -104,9 +105,20 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
 
+    @property
+    def workers_cpu(self) -> float:
+        """CPU seconds the other processes used during the job (sampled every 0.2 s, so a
+        worker's last moments may be missed)."""
+        return sum(latest - start for start, latest in self._cpu.values())
+
     def _run(self) -> None:
         while True:
-            shares = [_pss_kb(pid) / 1024 for pid in _tree(os.getpid())]
+            pids = _tree(os.getpid())
+            first = not self._cpu
+            for pid in pids[1:]:  # workers, and the workers of the validation fork server
+                seen = self._cpu.setdefault(pid, [_cpu_of(pid) if first else 0.0, 0.0])
+                seen[1] = max(seen[1], _cpu_of(pid))
+            shares = [_pss_kb(pid) / 1024 for pid in pids]
             if sum(shares) > self.peak_mb:
                 self.peak_mb = sum(shares)
                 self.at_peak = sorted((s for s in shares if s), reverse=True)
@@ -114,11 +126,19 @@ class TreeMemory:
                 return
 
 
-def _cpu_seconds() -> tuple[float, float]:
-    """User + system CPU of this process, and of its finished (joined) worker processes."""
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process, from /proc/<pid>/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process."""
     own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime
 
 
 def _tree(pid: int) -> list[int]:
@@ -250,7 +270,7 @@ def main() -> None:
             if indexed != args.n:
                 print(f"the search index holds {indexed} datasets, not {args.n}")
                 sys.exit(1)
-            own, workers = (now - then for now, then in zip(_cpu_seconds(), cpu0, strict=True))
+            own, workers = _cpu_seconds() - cpu0, memory.workers_cpu
             parts = " + ".join(f"{share:,.0f}" for share in memory.at_peak)
             print(
                 f"  peak memory, harvest and workers together: {memory.peak_mb:,.0f} MB ({parts})"

@@ -366,10 +366,23 @@ class Candidate:
 
 
 def _validation_pool(workers: int) -> Any:
-    """Worker processes for validation on multi-core machines (fork only; None otherwise)."""
-    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+    """Worker processes for validation on multi-core machines, or None.
+
+    Forked from a small server process that has imported only the validation code (forkserver),
+    not from the harvest process: a worker forked from a harvest that had grown to 400 MB wrote
+    its new objects into the free slots of those inherited pages and so copied most of them
+    (a second 400 MB during a re-harvest)."""
+    if workers < 1:
         return None
-    return multiprocessing.get_context("fork").Pool(workers)
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["harvesters.base"])
+    elif "fork" in methods:
+        context = multiprocessing.get_context("fork")
+    else:
+        return None
+    return context.Pool(workers)
 
 
 def validate_record(payload: dict[str, Any]) -> tuple[dict | None, list[dict]]:
