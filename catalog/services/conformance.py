@@ -42,13 +42,13 @@ log = logging.getLogger(__name__)
 CHUNK = 1000
 _D = Dataset.__table__.c
 RECORD_COLUMNS = (
-    "id", "agency_id", "status", "identifier", "title", "description", "keyword", "modified",
-    "modified_at", "publisher_name", "contact_name", "contact_email", "access_level", "rights",
-    "license", "spatial", "temporal", "accrual_periodicity", "theme", "landing_page",
-    "described_by", "described_by_type", "issued", "data_quality", "system_of_records",
-    "language", "conforms_to", "references", "is_part_of", "bureau_code", "program_code",
-    "primary_it_investment_uii", "columns", "steward_name", "steward_email", "classification",
-    "review_status", "dcat3", "version", "updated_at",
+    "id", "agency_id", "status", "conformance_score", "identifier", "title", "description",
+    "keyword", "modified", "modified_at", "publisher_name", "contact_name", "contact_email",
+    "access_level", "rights", "license", "spatial", "temporal", "accrual_periodicity", "theme",
+    "landing_page", "described_by", "described_by_type", "issued", "data_quality",
+    "system_of_records", "language", "conforms_to", "references", "is_part_of", "bureau_code",
+    "program_code", "primary_it_investment_uii", "columns", "steward_name", "steward_email",
+    "classification", "review_status", "dcat3", "version", "updated_at",
 )  # fmt: skip
 DIST_COLUMNS = (
     "title", "description", "access_url", "download_url", "media_type", "format", "conforms_to",
@@ -143,17 +143,14 @@ def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet, *, repl
     records = _load_records(
         session, ids, with_links=any(r.kind == "link_check" for r in rule_set.rules)
     )
-    if replace:
-        session.execute(
-            # A Core DELETE: the ORM form would fetch every deleted row back (RETURNING).
-            delete(ConformanceResult.__table__).where(
-                any_of(session, ConformanceResult.dataset_id, ids)
-            )
-        )
+    # Only outcomes that changed are written: a nightly re-harvest that changes every record's
+    # dates rewrites a rule or two per dataset, not all of them.
+    stored = _stored_results(session, ids) if replace else {}
     now = rule_set.context["now"]
     if session.get_bind().dialect.name == "sqlite":
         now = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # how SQLAlchemy stores DateTime on SQLite
     rows: list[tuple[Any, ...]] = []
+    stale: list[tuple[str, str]] = []
     scores: list[dict[str, Any]] = []
     for record in records:
         outcomes = []
@@ -164,17 +161,59 @@ def _evaluate_chunk(session: Session, ids: list[str], rule_set: RuleSet, *, repl
                 status, message = NOT_APPLICABLE, "Does not apply at this access level."
             # A standard that is not scored (a readiness preview) is shown, not counted.
             outcomes.append((status, rule.weight if rule.scored else 0))
-            rows.append(
-                (record["id"], rule.id, record["agency_id"], record["access_level"],
-                 rule.standard, rule.principle, rule.weight, status, message,
-                 rule.standard_version, now)
-            )  # fmt: skip
-        scores.append({"b_id": record["id"], "b_score": score(outcomes)})
+            row = (record["id"], rule.id, record["agency_id"], record["access_level"],
+                   rule.standard, rule.principle, rule.weight, status, message,
+                   rule.standard_version, now)  # fmt: skip
+            before = stored.pop((record["id"], rule.id), None)
+            if before == row[2:10]:
+                continue
+            if before is not None:
+                stale.append((record["id"], rule.id))
+            rows.append(row)
+        new_score = score(outcomes)
+        if new_score != record["conformance_score"]:
+            scores.append({"b_id": record["id"], "b_score": new_score})
+    stale += list(stored)  # rules no longer in the set, datasets withdrawn or gone
+    if stale:
+        _delete_results(session, stale)
     if rows:
         _insert_results(session, rows)
     if scores:
         _write_scores(session, scores)
     return len(records)
+
+
+def _stored_results(session: Session, ids: list[str]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    r = ConformanceResult.__table__.c
+    stored_columns = (r.agency_id, r.access_level, r.standard, r.principle, r.weight, r.status,
+                      r.message, r.rule_set_version)  # fmt: skip
+    return {
+        (row[0], row[1]): tuple(row[2:])
+        for row in session.execute(
+            select(r.dataset_id, r.rule_id, *stored_columns).where(
+                any_of(session, r.dataset_id, ids)
+            )
+        ).all()
+    }
+
+
+def _delete_results(session: Session, keys: list[tuple[str, str]]) -> None:
+    table = ConformanceResult.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "DELETE FROM conformance_result c USING unnest(CAST(:d AS varchar[]), "
+                "CAST(:r AS varchar[])) AS s(d, r) WHERE c.dataset_id = s.d AND c.rule_id = s.r"
+            ),
+            {"d": [k[0] for k in keys], "r": [k[1] for k in keys]},
+        )
+        return
+    session.execute(
+        delete(table).where(
+            table.c.dataset_id == bindparam("b_d"), table.c.rule_id == bindparam("b_r")
+        ),
+        [{"b_d": d, "b_r": r} for d, r in keys],
+    )
 
 
 def _write_scores(session: Session, scores: list[dict[str, Any]]) -> None:
